@@ -1,0 +1,1516 @@
+// The eval loop and the call machinery around it. One switch with hot state in locals; spy calls
+// link frames instead of recursing in TypeScript; natives that switch or push a frame return
+// PENDING and the loop reloads; one catch is the only unwind path (STYLE.md 2-6).
+import { Op, OP_MASK, ARG_SHIFT, INPLACE_BASE, binOpIndex } from '../bytecode/opcodes.js';
+import { CodeObject, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS, Const } from '../bytecode/code.js';
+import { Cont, Frame } from './frame.js';
+import {
+  PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
+  PyFloat, PyException, PyNativeIter, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
+  PyStaticMethod, PyClassMethod, typeType, objectType,
+} from './values.js';
+import { PyDict, PySet, PyGenerator, GenState } from './objects.js';
+import {
+  raise, newException, TypeError, NameError, UnboundLocalError, StopIteration, RuntimeError, RecursionError,
+  GeneratorExit, AssertionError, SystemError, MemoryError, ValueError, BaseException, ImportError, KeyError,
+  ModuleNotFoundError,
+} from './errors.js';
+import { typeOf, lookup, isSubtype, computeMro, classChanged } from './types.js';
+import * as ops from './ops.js';
+import { repr as reprOf, str as strOf } from './repr.js';
+import { percentFormat } from './format.js';
+import type { KeyProtocol } from './hashtable.js';
+
+/** What the VM needs from its host: output streams, input, module sources, a compiler. */
+export interface Host {
+  write(stream: 'stdout' | 'stderr', text: string): void;
+  /** one line of stdin without its newline, or null at end of input */
+  readLine(): string | null;
+  /** source text of a module file, or null when it does not exist */
+  readFile(path: string): string | null;
+  compile(source: string, filename: string): CodeObject;
+  /** wall-clock seconds */
+  now(): number;
+  /** block for s seconds (the scheduler replaces this with a virtual clock in #3/#4) */
+  sleep(s: number): void;
+}
+
+export type Tracer = (vm: VM, frame: Frame, pc: number, sp: number) => void;
+
+/** Thrown (as a plain object, never an Error) to end the program: sys.exit / SystemExit. */
+export interface ClassBuild {
+  name: string;
+  bases: PyClass[];
+  ns: Map<string, Value>;
+  meta: Value;
+  kw: Map<string, Value> | null;
+}
+
+interface BinaryRetry { op: number; a: Value; b: Value; reflected: boolean }
+
+export class VM implements KeyProtocol {
+  /** the frame the loop is executing (top of the current chain) */
+  frame: Frame | null = null;
+  /** the exception being handled (sys.exc_info()), per CPython's exc_info */
+  handled: PyException | null = null;
+  /** set by a native that switched frames and wants an exception raised in the new current frame */
+  pendingThrow: PyException | null = null;
+  readonly builtins = new Map<string, Value>();
+  readonly modules = new Map<string, PyModule>();
+  /** native module factories, by name */
+  readonly nativeModules = new Map<string, (vm: VM) => PyModule>();
+  /** spy-source stdlib modules, by name: their source text */
+  readonly sourceModules = new Map<string, string>();
+  recursionLimit = 1000;
+  /** depth of TypeScript-level nested loops (sorted keys, __hash__ from a dict...) */
+  nesting = 0;
+  tracer: Tracer | null = null;
+  /** instructions between periodic checks */
+  checkInterval = 1000;
+  /** polled at the periodic check: set asynchronously by the host on Ctrl-C */
+  interruptFlag: Int32Array | null = null;
+  /** sys.path-like list of directories searched for `.spy` modules */
+  path: string[] = [];
+  argv: string[] = [];
+  readonly host: Host;
+  /** the executing tasklet's atomic flag (#3 replaces this with the tasklet's own) */
+  atomic = false;
+
+  constructor(host: Host) {
+    this.host = host;
+  }
+
+  // ---- KeyProtocol for dict/set keys with user hashing ----------------------------------
+
+  hasCustomHash(v: Value): boolean {
+    return ops.hasCustomHash(v);
+  }
+  hash(v: Value): number {
+    return ops.hashValue(this, v);
+  }
+  equals(a: Value, b: Value): boolean {
+    return ops.equalsNested(this, a, b);
+  }
+  unhashable(v: Value): never {
+    throw raise(TypeError, `unhashable type: '${typeOf(v).name}'`);
+  }
+
+  // ---- text of values (nested calls to __repr__/__str__) ----------------------------------
+
+  repr(v: Value): string {
+    return reprOf(this, v);
+  }
+  str(v: Value): string {
+    return strOf(this, v);
+  }
+  percentFormat(fmt: string, args: Value): string {
+    return percentFormat(this, fmt, args);
+  }
+  keyError(k: Value): PyException {
+    return newException(KeyError, k);
+  }
+
+  // ---- modules ---------------------------------------------------------------------------
+
+  /** import: a loaded module, a native one, a `.spy` file on the path, or spy stdlib source. */
+  importModule(name: string): PyModule {
+    const have = this.modules.get(name);
+    if (have) return have;
+    const dot = name.lastIndexOf('.');
+    if (dot > 0) this.importModule(name.slice(0, dot));
+    const native = this.nativeModules.get(name);
+    if (native) {
+      const m = native(this);
+      this.modules.set(name, m);
+      return m;
+    }
+    const rel = name.replace(/\./g, '/') + '.spy';
+    for (const dir of this.path) {
+      const file = dir === '' || dir === '.' ? rel : `${dir}/${rel}`;
+      const source = this.host.readFile(file);
+      if (source !== null) return this.execModule(name, source, file, file);
+    }
+    const src = this.sourceModules.get(name);
+    if (src !== undefined) return this.execModule(name, src, `<spy stdlib>/${name}.spy`, null);
+    const e = newException(ModuleNotFoundError, `No module named '${name}'`);
+    e.dict.set('name', name);
+    throw e;
+  }
+
+  private execModule(name: string, source: string, filename: string, file: string | null): PyModule {
+    const code = this.compileOrRaise(source, filename);
+    const globals = new Map<string, Value>();
+    globals.set('__name__', name);
+    globals.set('__doc__', code.docstring);
+    if (file !== null) globals.set('__file__', file);
+    const mod = new PyModule(name, globals);
+    this.modules.set(name, mod);
+    try {
+      this.nesting++;
+      this.runModule(code, globals);
+    } catch (e) {
+      this.modules.delete(name);
+      throw e;
+    } finally {
+      this.nesting--;
+    }
+    return mod;
+  }
+
+  /** Compiles through the host; a syntax fault becomes a spy SyntaxError. */
+  compileOrRaise(source: string, filename: string): CodeObject {
+    try {
+      return this.host.compile(source, filename);
+    } catch (e) {
+      if (e instanceof PyException) throw e;
+      throw this.syntaxErrorFrom(e, source, filename);
+    }
+  }
+
+  /** Set by the host: converts a compiler fault to a spy SyntaxError (the VM never imports the compiler). */
+  syntaxErrorFrom: (fault: unknown, source: string, filename: string) => PyException = (fault) => this.toPyException(fault);
+
+  // ---- constants -------------------------------------------------------------------------
+
+  constValues(code: CodeObject): Value[] {
+    if (code.runtime) return code.runtime as Value[];
+    const vals = code.consts.map((c) => this.materialize(c));
+    code.runtime = vals;
+    return vals;
+  }
+
+  private materialize(c: Const): Value {
+    if (c === null || typeof c !== 'object') return c;
+    if (c instanceof CodeObject) return c as unknown as Value;
+    if ('float' in c) return new PyFloat(c.float);
+    if ('tuple' in c) return new PyTuple(c.tuple.map((x) => this.materialize(x)));
+    if ('bytes' in c) return new PyBytes(c.bytes);
+    return Ellipsis;
+  }
+
+  // ---- calls -----------------------------------------------------------------------------
+
+  /** Links a new frame for `fn` on top of the current one (or makes a generator). */
+  callFunction(fn: PyFunction, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
+    const code = fn.code;
+    const f = new Frame(code, fn.globals, null, null, fn);
+    this.bindArgs(fn, f, args, kw);
+    if (code.flags & CO_GENERATOR) {
+      const gen = new PyGenerator(f, fn.name, fn.qualname);
+      f.generator = gen;
+      return this.complete(this.frame as Frame, cont, contData, gen, false);
+    }
+    return this.pushFrame(f, cont, contData);
+  }
+
+  pushFrame(f: Frame, cont: Cont, contData: unknown): typeof PENDING {
+    const back = this.frame;
+    f.back = back;
+    f.cont = cont;
+    f.contData = contData;
+    f.depth = back ? back.depth + 1 : 1;
+    if (f.depth > this.recursionLimit) {
+      f.back = null;
+      throw raise(RecursionError, 'maximum recursion depth exceeded');
+    }
+    this.frame = f;
+    return PENDING;
+  }
+
+  /** Binds call arguments into a fresh frame's locals with CPython's rules and messages. */
+  bindArgs(fn: PyFunction, f: Frame, args: Value[], kw: Map<string, Value> | null): void {
+    const code = fn.code;
+    const regs = f.regs;
+    const argc = code.argcount;
+    const nargs = args.length;
+    const kwonly = code.kwonlyCount;
+    const hasVarargs = (code.flags & CO_VARARGS) !== 0;
+    const hasVarkw = (code.flags & CO_VARKEYWORDS) !== 0;
+    const n = Math.min(nargs, argc);
+    for (let i = 0; i < n; i++) regs[i] = args[i];
+    let slot = argc + kwonly;
+    if (hasVarargs) {
+      regs[slot++] = new PyTuple(nargs > argc ? args.slice(argc) : []);
+    } else if (nargs > argc) {
+      const given = nargs;
+      const defaults = fn.defaults.length;
+      const kwGiven = kw ? [...kw.keys()].filter((k) => code.varnames.indexOf(k) >= argc && code.varnames.indexOf(k) < argc + kwonly).length : 0;
+      const takes = defaults ? `from ${argc - defaults} to ${argc}` : `${argc}`;
+      const plural = argc === 1 && !defaults ? '' : 's';
+      const kwPart = kwGiven ? ` positional argument${given === 1 ? '' : 's'} (and ${kwGiven} keyword-only argument${kwGiven === 1 ? '' : 's'}) were given` : ` ${given === 1 ? 'was' : 'were'} given`;
+      if (kwGiven) throw raise(TypeError, `${fn.qualname}() takes ${takes} positional argument${plural} but ${given}${kwPart}`);
+      throw raise(TypeError, `${fn.qualname}() takes ${takes} positional argument${plural} but ${given}${kwPart}`);
+    }
+    let kwdict: PyDict | null = null;
+    if (hasVarkw) {
+      kwdict = new PyDict();
+      regs[slot] = kwdict;
+    }
+    if (kw) {
+      for (const [name, value] of kw) {
+        const idx = code.varnames.indexOf(name);
+        if (idx >= code.posonlyCount && idx < argc + kwonly && idx >= 0) {
+          if (regs[idx] !== undefined) throw raise(TypeError, `${fn.qualname}() got multiple values for argument '${name}'`);
+          regs[idx] = value;
+        } else if (kwdict) {
+          kwdict.table.set(name, value, this);
+        } else {
+          throw raise(TypeError, `${fn.qualname}() got an unexpected keyword argument '${name}'`);
+        }
+      }
+    }
+    if (nargs < argc) {
+      const defaults = fn.defaults;
+      const firstDefault = argc - defaults.length;
+      const missing: string[] = [];
+      for (let i = nargs; i < argc; i++) {
+        if (regs[i] !== undefined) continue;
+        if (i >= firstDefault) regs[i] = defaults[i - firstDefault];
+        else missing.push(code.varnames[i]);
+      }
+      if (missing.length) throw raise(TypeError, `${fn.qualname}() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${listNames(missing)}`);
+    }
+    if (kwonly) {
+      const missing: string[] = [];
+      for (let i = argc; i < argc + kwonly; i++) {
+        if (regs[i] !== undefined) continue;
+        const d = fn.kwdefaults?.get(code.varnames[i]);
+        if (d !== undefined) regs[i] = d;
+        else missing.push(code.varnames[i]);
+      }
+      if (missing.length) throw raise(TypeError, `${fn.qualname}() missing ${missing.length} required keyword-only argument${missing.length > 1 ? 's' : ''}: ${listNames(missing)}`);
+    }
+    this.initCells(fn, f);
+  }
+
+  initCells(fn: PyFunction, f: Frame): void {
+    const code = fn.code;
+    const ncell = code.cellvars.length;
+    const nfree = code.freevars.length;
+    if (ncell + nfree === 0) return;
+    const cells = new Array<PyCell>(ncell + nfree);
+    for (let i = 0; i < ncell; i++) {
+      const a = code.cell2arg[i];
+      cells[i] = new PyCell(a >= 0 ? f.regs[a] : undefined);
+    }
+    for (let i = 0; i < nfree; i++) cells[ncell + i] = (fn.closure as PyCell[])[i];
+    (f as { cells: PyCell[] | null }).cells = cells;
+  }
+
+  /**
+   * Calls any callable. Spy functions get a frame (PENDING); natives run now. `cont` says what
+   * happens to the result in the current frame when it is not returned directly.
+   */
+  call(fn: Value, args: Value[], kw: Map<string, Value> | null): Result {
+    return this.callCont(fn, args, kw, Cont.Push, null);
+  }
+
+  callCont(fn: Value, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
+    for (;;) {
+      if (fn instanceof PyFunction) return this.callFunction(fn, args, kw, cont, contData);
+      if (fn instanceof PyNative) {
+        const r = fn.fn(args, kw);
+        if (r === PENDING || cont === Cont.Push) return r;
+        return this.complete(this.frame as Frame, cont, contData, r, false);
+      }
+      if (fn instanceof PyBoundMethod) {
+        args = [fn.self, ...args];
+        fn = fn.fn;
+        continue;
+      }
+      if (fn instanceof PyClass) return this.construct(fn, args, kw, cont, contData);
+      const callMethod = fn instanceof PyObject ? lookup(typeOf(fn), '__call__') : undefined;
+      if (callMethod === undefined) throw raise(TypeError, `'${typeOf(fn).name}' object is not callable`);
+      args = [fn, ...args];
+      fn = callMethod;
+    }
+  }
+
+  /** `cls(*args)`: __new__ then __init__, each a soft call when written in spy. */
+  construct(cls: PyClass, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
+    if (cls === typeType && args.length === 1 && !kw) return this.finish(cont, contData, typeOf(args[0]));
+    const newFn = lookup(cls, '__new__');
+    if (newFn instanceof PyFunction || (newFn instanceof PyStaticMethod && newFn.fn instanceof PyFunction)) {
+      const f = newFn instanceof PyStaticMethod ? newFn.fn : newFn;
+      const data: InitArgs = { cls, args, kw, cont, contData };
+      return this.callCont(f, [cls, ...args], kw, Cont.New, data);
+    }
+    const obj = (newFn as PyNative).fn([cls, ...args], kw);
+    if (obj === PENDING) return PENDING;
+    if (!ops.isInstanceOf(obj, cls)) return this.finish(cont, contData, obj);
+    return this.runInit(obj, cls, args, kw, cont, contData);
+  }
+
+  runInit(obj: Value, cls: PyClass, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
+    const init = lookup(cls, '__init__');
+    if (init instanceof PyFunction) {
+      const data: InitData = { obj, cont, contData };
+      return this.callFunction(init, [obj, ...args], kw, Cont.Init, data);
+    }
+    if (init instanceof PyNative) {
+      const r = init.fn([obj, ...args], kw);
+      if (r === PENDING) return PENDING;
+    }
+    return this.finish(cont, contData, obj);
+  }
+
+  /** Delivers a value computed in TypeScript as if a frame with `cont` had returned it. */
+  finish(cont: Cont, contData: unknown, value: Value): Result {
+    if (cont === Cont.Push) return value;
+    return this.complete(this.frame as Frame, cont, contData, value, false);
+  }
+
+  /**
+   * A frame returned (or a generator yielded/finished, or a native answered a soft call):
+   * apply its continuation to the caller. Returns the value to push when the caller should
+   * just push it, else PENDING (the state was written into the caller frame).
+   */
+  complete(caller: Frame, cont: Cont, data: unknown, value: Value, finished: boolean): Result {
+    switch (cont) {
+      case Cont.Push: return value;
+      case Cont.PushThenNull:
+        caller.regs[caller.sp++] = value;
+        caller.regs[caller.sp++] = undefined;
+        return PENDING;
+      case Cont.Discard: case Cont.Store: return PENDING;
+      case Cont.Init: {
+        const d = data as InitData;
+        if (value !== null) throw raise(TypeError, `__init__() should return None, not '${typeOf(value).name}'`);
+        return this.finish(d.cont, d.contData, d.obj);
+      }
+      case Cont.New: {
+        const d = data as InitArgs;
+        if (!ops.isInstanceOf(value, d.cls)) return this.finish(d.cont, d.contData, value);
+        return this.runInit(value, d.cls, d.args, d.kw, d.cont, d.contData);
+      }
+      case Cont.BinaryRetry: {
+        const d = data as BinaryRetry;
+        if (value !== NotImplemented) return value;
+        return ops.binaryFallback(this, d.op, d.a, d.b, d.reflected);
+      }
+      case Cont.Contains: return ops.truthy(this, value) !== (data as boolean);
+      case Cont.Truth: return ops.truthy(this, value);
+      case Cont.NotValue: return !ops.truthy(this, value);
+      case Cont.NegateEq: {
+        if (value === NotImplemented) {
+          const [a, b] = data as [Value, Value];
+          return a !== b;
+        }
+        return !ops.truthy(this, value);
+      }
+      case Cont.ForNext:
+        if (finished) {
+          caller.sp--;
+          caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+          return PENDING;
+        }
+        return value;
+      case Cont.Send:
+        if (finished) {
+          caller.sp--;
+          const gen = caller.generator;
+          if (gen) gen.yieldFrom = null;
+          caller.regs[caller.sp++] = value;
+          caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+          return PENDING;
+        }
+        return value;
+      case Cont.GenCall:
+        if (finished) {
+          this.pendingThrow = ops.stopIteration(value);
+          return PENDING;
+        }
+        return value;
+      case Cont.GenClose:
+        if (!finished) {
+          this.pendingThrow = raise(RuntimeError, 'generator ignored GeneratorExit');
+          return PENDING;
+        }
+        return null;
+      case Cont.Iter:
+        if (!ops.isIterator(value)) throw raise(TypeError, `iter() returned non-iterator of type '${typeOf(value).name}'`);
+        return value;
+      case Cont.BuildClass: return this.buildClass(data as ClassBuild);
+      case Cont.Host: return value;
+    }
+  }
+
+  // ---- classes ---------------------------------------------------------------------------
+
+  /** __build_class__(body, name, *bases, **kw): runs the body softly, then makes the class. */
+  startClass(args: Value[], kw: Map<string, Value> | null): Result {
+    const body = args[0];
+    const name = args[1];
+    if (!(body instanceof PyFunction) || typeof name !== 'string') throw raise(TypeError, '__build_class__: bad arguments');
+    const bases: PyClass[] = [];
+    for (const b of args.slice(2)) {
+      if (!(b instanceof PyClass)) throw raise(TypeError, `bases must be types`);
+      bases.push(b);
+    }
+    let meta: Value = null;
+    if (kw?.has('metaclass')) {
+      meta = kw.get('metaclass') as Value;
+      kw = new Map(kw);
+      kw.delete('metaclass');
+      if (!kw.size) kw = null;
+    }
+    const ns = new Map<string, Value>();
+    const f = new Frame(body.code, body.globals, ns, null, body);
+    this.initCells(body, f);
+    const data: ClassBuild = { name, bases, ns, meta, kw };
+    return this.pushFrame(f, Cont.BuildClass, data);
+  }
+
+  buildClass(d: ClassBuild): Result {
+    if (d.meta !== null && d.meta !== typeType) {
+      return this.call(d.meta, [d.name, new PyTuple(d.bases), ops.dictFromMap(this, d.ns)], d.kw);
+    }
+    return this.makeClass(d.name, d.bases, d.ns);
+  }
+
+  makeClass(name: string, bases: PyClass[], ns: Map<string, Value>): PyClass {
+    if (!bases.length) bases = [objectType];
+    // the storage kind: the first base that is not plain object
+    let nativeKind = 'object';
+    for (const b of bases) {
+      if (b.nativeKind !== 'object') {
+        if (nativeKind !== 'object' && nativeKind !== b.nativeKind) {
+          throw raise(TypeError, 'multiple bases have instance lay-out conflict');
+        }
+        nativeKind = b.nativeKind;
+      }
+    }
+    const classcell = ns.get('__classcell__');
+    ns.delete('__classcell__');
+    const fixed = new Map<string, Value>();
+    for (const [k, v] of ns) {
+      // __new__ is an implicit staticmethod, __init_subclass__ and __class_getitem__ implicit classmethods
+      if (k === '__new__' && v instanceof PyFunction) fixed.set(k, new PyStaticMethod(v));
+      else if (k === '__init_subclass__' && v instanceof PyFunction) fixed.set(k, new PyClassMethod(v));
+      else fixed.set(k, v);
+    }
+    // defining __eq__ without __hash__ makes instances unhashable (CPython's type_new)
+    if (fixed.has('__eq__') && !fixed.has('__hash__')) fixed.set('__hash__', null);
+    const cls = new PyClass(name, bases, fixed, nativeKind, true);
+    cls.cls = typeType;
+    cls.isUserClass = true;
+    cls.isException = bases.some((b) => b.isException);
+    const qual = fixed.get('__qualname__');
+    cls.qualname = typeof qual === 'string' ? qual : name;
+    fixed.delete('__qualname__');
+    const mod = fixed.get('__module__');
+    cls.module = typeof mod === 'string' ? mod : '__main__';
+    cls.mro = computeMro(cls);
+    cls.base = bases.find((b) => b.nativeKind === nativeKind) ?? objectType;
+    if (classcell instanceof PyCell) classcell.value = cls;
+    classChanged();
+    // __set_name__ and __init_subclass__ hooks
+    for (const [k, v] of fixed) {
+      const setName = v instanceof PyObject ? lookup(typeOf(v), '__set_name__') : undefined;
+      if (setName !== undefined) this.callNested(setName, [v, cls, k]);
+    }
+    const parent = cls.mro[1];
+    if (parent) {
+      const initSub = lookup(parent, '__init_subclass__');
+      if (initSub instanceof PyClassMethod) this.callNested(initSub.fn, [cls]);
+    }
+    return cls;
+  }
+
+  // ---- nested runs (DESIGN.md decision 3) ----------------------------------------------
+
+  /** Calls a spy callable from TypeScript and waits for its answer by running a nested loop. */
+  callNested(fn: Value, args: Value[], kw: Map<string, Value> | null = null): Value {
+    if (fn instanceof PyNative) {
+      const r = fn.fn(args, kw);
+      if (r !== PENDING) return r;
+      // a native that pushed a frame: run it to completion below
+      return this.runPushed(this.frame as Frame);
+    }
+    const entry = new Frame(HOST_CALL_CODE, new Map(), null, null, null);
+    entry.regs[0] = fn;
+    entry.regs[1] = new PyTuple(args);
+    entry.regs[2] = kw ? ops.dictFromMap(this, kw) : null;
+    entry.sp = 3;
+    this.pushFrame(entry, Cont.Host, null);
+    entry.depth = entry.back ? entry.back.depth : 0;
+    this.nesting++;
+    try {
+      return this.run();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Runs the frame a helper just pushed (softly) to completion and returns its value. */
+  finishPushed(): Value {
+    return this.runPushed(this.frame as Frame);
+  }
+
+  private runPushed(f: Frame): Value {
+    // wrap: the pushed frame's continuation writes into the entry frame below it
+    const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null, null);
+    entry.back = f.back;
+    entry.cont = Cont.Host;
+    entry.depth = f.depth - 1;
+    f.back = entry;
+    this.nesting++;
+    try {
+      return this.run();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Runs a module code object to completion as the program (or an imported module). */
+  runModule(code: CodeObject, globals: Map<string, Value>): Value {
+    const f = new Frame(code, globals, globals, null, null);
+    this.pushFrame(f, Cont.Host, null);
+    return this.run();
+  }
+
+  // ---- the loop --------------------------------------------------------------------------
+
+  /**
+   * Executes from `this.frame` until a frame with the Host continuation returns (its value is
+   * returned) or an exception unwinds past it (thrown to the TypeScript caller).
+   */
+  run(): Value {
+    let frame = this.frame as Frame;
+    let code: Int32Array = frame.code.code;
+    let regs: Slot[] = frame.regs;
+    let consts: Value[] = this.constValues(frame.code);
+    let names: readonly string[] = frame.code.names;
+    let sp = frame.sp;
+    let pc = frame.pc;
+    let ticker = this.checkInterval;
+    const tracer = this.tracer;
+
+    outer: for (;;) {
+      frame = this.frame as Frame;
+      code = frame.code.code;
+      regs = frame.regs;
+      consts = this.constValues(frame.code);
+      names = frame.code.names;
+      sp = frame.sp;
+      pc = frame.pc;
+      try {
+        if (this.pendingThrow) {
+          const exc = this.pendingThrow;
+          this.pendingThrow = null;
+          throw exc;
+        }
+        for (;;) {
+          if (--ticker < 0 && !this.atomic) ticker = this.periodic();
+          if (tracer !== null) { frame.sp = sp; tracer(this, frame, pc, sp); }
+          const ins = code[pc++];
+          const arg = ins >>> ARG_SHIFT;
+          switch (ins & OP_MASK) {
+            case Op.NOP: break;
+            case Op.POP_TOP: sp--; break;
+            case Op.DUP_TOP: regs[sp] = regs[sp - 1]; sp++; break;
+            case Op.DUP_TOP_TWO: regs[sp] = regs[sp - 2]; regs[sp + 1] = regs[sp - 1]; sp += 2; break;
+            case Op.ROT_TWO: { const t = regs[sp - 1]; regs[sp - 1] = regs[sp - 2]; regs[sp - 2] = t; break; }
+            case Op.ROT_THREE: {
+              const t = regs[sp - 1]; regs[sp - 1] = regs[sp - 2]; regs[sp - 2] = regs[sp - 3]; regs[sp - 3] = t; break;
+            }
+            case Op.ROT_FOUR: {
+              const t = regs[sp - 1]; regs[sp - 1] = regs[sp - 2]; regs[sp - 2] = regs[sp - 3]; regs[sp - 3] = regs[sp - 4]; regs[sp - 4] = t; break;
+            }
+            case Op.LOAD_CONST: regs[sp++] = consts[arg]; break;
+            case Op.LOAD_FAST: {
+              const v = regs[arg];
+              if (v === undefined) throw raise(UnboundLocalError, `cannot access local variable '${frame.code.varnames[arg]}' where it is not associated with a value`);
+              regs[sp++] = v;
+              break;
+            }
+            case Op.STORE_FAST: regs[arg] = regs[--sp]; break;
+            case Op.DELETE_FAST:
+              if (regs[arg] === undefined) throw raise(UnboundLocalError, `cannot access local variable '${frame.code.varnames[arg]}' where it is not associated with a value`);
+              regs[arg] = undefined;
+              break;
+            case Op.LOAD_DEREF: {
+              const v = (frame.cells as PyCell[])[arg].value;
+              if (v === undefined) throw this.unboundCell(frame, arg);
+              regs[sp++] = v;
+              break;
+            }
+            case Op.STORE_DEREF: (frame.cells as PyCell[])[arg].value = regs[--sp] as Value; break;
+            case Op.DELETE_DEREF: {
+              const c = (frame.cells as PyCell[])[arg];
+              if (c.value === undefined) throw this.unboundCell(frame, arg);
+              c.value = undefined;
+              break;
+            }
+            case Op.LOAD_CLASSDEREF: {
+              const name = frame.code.freevars[arg - frame.code.cellvars.length];
+              let v: Value | undefined = (frame.locals as Map<string, Value>).get(name);
+              if (v === undefined) {
+                v = (frame.cells as PyCell[])[arg].value as Value | undefined;
+                if (v === undefined) throw this.unboundCell(frame, arg);
+              }
+              regs[sp++] = v;
+              break;
+            }
+            case Op.LOAD_CLOSURE: regs[sp++] = (frame.cells as PyCell[])[arg]; break;
+            case Op.LOAD_GLOBAL: {
+              const name = names[arg];
+              let v = frame.globals.get(name);
+              if (v === undefined) {
+                v = this.builtins.get(name);
+                if (v === undefined) throw raise(NameError, `name '${name}' is not defined`);
+              }
+              regs[sp++] = v;
+              break;
+            }
+            case Op.STORE_GLOBAL: frame.globals.set(names[arg], regs[--sp] as Value); break;
+            case Op.DELETE_GLOBAL:
+              if (!frame.globals.delete(names[arg])) throw raise(NameError, `name '${names[arg]}' is not defined`);
+              break;
+            case Op.LOAD_NAME: {
+              const name = names[arg];
+              let v = (frame.locals as Map<string, Value>).get(name);
+              if (v === undefined) {
+                v = frame.globals.get(name);
+                if (v === undefined) {
+                  v = this.builtins.get(name);
+                  if (v === undefined) throw raise(NameError, `name '${name}' is not defined`);
+                }
+              }
+              regs[sp++] = v;
+              break;
+            }
+            case Op.STORE_NAME: (frame.locals as Map<string, Value>).set(names[arg], regs[--sp] as Value); break;
+            case Op.DELETE_NAME:
+              if (!(frame.locals as Map<string, Value>).delete(names[arg])) throw raise(NameError, `name '${names[arg]}' is not defined`);
+              break;
+
+            case Op.LOAD_ATTR: {
+              const obj = regs[sp - 1] as Value;
+              if (obj instanceof PyInstance) {
+                const v = obj.dict.get(names[arg]);
+                if (v !== undefined && !ops.hasDataDescriptor(obj.cls, names[arg])) { regs[sp - 1] = v; break; }
+              }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.getAttr(this, obj, names[arg], Cont.Push);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.STORE_ATTR: {
+              const obj = regs[--sp] as Value;
+              const v = regs[--sp] as Value;
+              if (obj instanceof PyInstance && !obj.cls.dict.has('__setattr__') && ops.plainSetattr(obj.cls, names[arg])) {
+                obj.dict.set(names[arg], v);
+                break;
+              }
+              frame.sp = sp; frame.pc = pc;
+              const r = ops.setAttr(this, obj, names[arg], v);
+              if (r === PENDING) continue outer;
+              break;
+            }
+            case Op.DELETE_ATTR: {
+              const obj = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              if (ops.delAttr(this, obj, names[arg]) === PENDING) continue outer;
+              break;
+            }
+            case Op.LOAD_METHOD: {
+              const obj = regs[sp - 1] as Value;
+              const name = names[arg];
+              const cls = typeOf(obj);
+              const m = lookup(cls, name);
+              if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) && !ops.instanceHas(obj, name)) {
+                regs[sp - 1] = m;
+                regs[sp++] = obj;
+                break;
+              }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.getAttr(this, obj, name, Cont.PushThenNull);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              regs[sp++] = undefined;
+              break;
+            }
+            case Op.BINARY_SUBSCR: {
+              const k = regs[--sp] as Value;
+              const c = regs[sp - 1] as Value;
+              if (c instanceof PyList && typeof k === 'number') {
+                const items = c.items;
+                const i = k < 0 ? k + items.length : k;
+                if (i >= 0 && i < items.length) { regs[sp - 1] = items[i]; break; }
+              }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.getItem(this, c, k);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.STORE_SUBSCR: {
+              const k = regs[--sp] as Value;
+              const c = regs[--sp] as Value;
+              const v = regs[--sp] as Value;
+              if (c instanceof PyList && typeof k === 'number') {
+                const items = c.items;
+                const i = k < 0 ? k + items.length : k;
+                if (i >= 0 && i < items.length) { items[i] = v; break; }
+              }
+              frame.sp = sp; frame.pc = pc;
+              if (ops.setItem(this, c, k, v) === PENDING) continue outer;
+              break;
+            }
+            case Op.DELETE_SUBSCR: {
+              const k = regs[--sp] as Value;
+              const c = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              if (ops.delItem(this, c, k) === PENDING) continue outer;
+              break;
+            }
+            case Op.BUILD_SLICE: {
+              if (arg === 3) {
+                const step = regs[--sp] as Value, stop = regs[--sp] as Value, start = regs[sp - 1] as Value;
+                regs[sp - 1] = new PySlice(start, stop, step);
+              } else {
+                const stop = regs[--sp] as Value, start = regs[sp - 1] as Value;
+                regs[sp - 1] = new PySlice(start, stop, null);
+              }
+              break;
+            }
+
+            case Op.BINARY_ADD: case Op.INPLACE_ADD: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && typeof b === 'number') {
+                const r = a + b;
+                if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; break; }
+              } else if (typeof a === 'string' && typeof b === 'string') { regs[sp - 1] = a + b; break; }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.binaryOp(this, (ins & OP_MASK) === Op.INPLACE_ADD ? INPLACE_BASE + BIN_ADD : BIN_ADD, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.BINARY_SUBTRACT: case Op.INPLACE_SUBTRACT: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && typeof b === 'number') {
+                const r = a - b;
+                if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; break; }
+              }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.binaryOp(this, (ins & OP_MASK) === Op.INPLACE_SUBTRACT ? INPLACE_BASE + BIN_SUB : BIN_SUB, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.BINARY_MULTIPLY: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && typeof b === 'number') {
+                const r = a * b;
+                if (r <= 9007199254740991 && r >= -9007199254740991 && r !== 0) { regs[sp - 1] = r; break; }
+              }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.binaryOp(this, BIN_MUL, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.BINARY_MODULO: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && typeof b === 'number' && a >= 0 && b > 0) { regs[sp - 1] = a % b; break; }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.binaryOp(this, BIN_MOD, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.BINARY_FLOOR_DIVIDE: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && typeof b === 'number' && a >= 0 && b > 0) { regs[sp - 1] = Math.floor(a / b); break; }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.binaryOp(this, BIN_FLOORDIV, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.BINARY_OP: {
+              const b = regs[--sp] as Value, a = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const r = ops.binaryOp(this, arg, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.UNARY_NEGATIVE: case Op.UNARY_POSITIVE: case Op.UNARY_INVERT: {
+              const a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && (ins & OP_MASK) === Op.UNARY_NEGATIVE && a !== 0) { regs[sp - 1] = -a; break; }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.unaryOp(this, ins & OP_MASK, a);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.UNARY_NOT: {
+              const a = regs[sp - 1] as Value;
+              frame.sp = sp; frame.pc = pc;
+              regs[sp - 1] = !(a === true || (a !== false && a !== null && a !== 0 && ops.truthy(this, a)));
+              break;
+            }
+            case Op.COMPARE_OP: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              if (typeof a === 'number' && typeof b === 'number') {
+                switch (arg) {
+                  case 0: regs[sp - 1] = a < b; break;
+                  case 1: regs[sp - 1] = a <= b; break;
+                  case 2: regs[sp - 1] = a === b; break;
+                  case 3: regs[sp - 1] = a !== b; break;
+                  case 4: regs[sp - 1] = a > b; break;
+                  default: regs[sp - 1] = a >= b; break;
+                }
+                break;
+              }
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.compareOp(this, arg, a, b);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.IS_OP: {
+              const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
+              regs[sp - 1] = ops.isSame(a, b) !== (arg === 1);
+              break;
+            }
+            case Op.CONTAINS_OP: {
+              const c = regs[--sp] as Value, item = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const r = ops.contains(this, c, item, arg === 1);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+
+            case Op.JUMP_FORWARD: pc = arg; break;
+            case Op.JUMP_ABSOLUTE: pc = arg; break;
+            case Op.POP_JUMP_IF_FALSE: {
+              const c = regs[--sp] as Value;
+              if (c === false || c === null || c === 0) { pc = arg; break; }
+              if (c === true || typeof c === 'number') break;
+              frame.sp = sp; frame.pc = pc;
+              if (!ops.truthy(this, c)) pc = arg;
+              break;
+            }
+            case Op.POP_JUMP_IF_TRUE: {
+              const c = regs[--sp] as Value;
+              if (c === true) { pc = arg; break; }
+              if (c === false || c === null) break;
+              frame.sp = sp; frame.pc = pc;
+              if (ops.truthy(this, c)) pc = arg;
+              break;
+            }
+            case Op.JUMP_IF_FALSE_OR_POP: {
+              frame.sp = sp; frame.pc = pc;
+              if (!ops.truthy(this, regs[sp - 1] as Value)) pc = arg; else sp--;
+              break;
+            }
+            case Op.JUMP_IF_TRUE_OR_POP: {
+              frame.sp = sp; frame.pc = pc;
+              if (ops.truthy(this, regs[sp - 1] as Value)) pc = arg; else sp--;
+              break;
+            }
+
+            case Op.GET_ITER: {
+              const obj = regs[sp - 1] as Value;
+              if (obj instanceof PyNativeIter || obj instanceof PyGenerator) break;
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.getIter(this, obj);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.FOR_ITER: {
+              const it = regs[sp - 1] as Value;
+              if (it instanceof PyNativeIter) {
+                frame.sp = sp; frame.pc = pc;
+                const v = it.next();
+                if (v === DONE) { sp--; pc = arg; } else regs[sp++] = v;
+                break;
+              }
+              frame.sp = sp; frame.pc = pc;
+              if (it instanceof PyGenerator) {
+                const r = this.resume(it, null, Cont.ForNext, null);
+                if (r === PENDING) continue outer;
+                regs[sp++] = r;
+                break;
+              }
+              const r = ops.iterNextSoft(this, it);
+              if (r === PENDING) continue outer;
+              if (r === DONE_VALUE) { sp--; pc = arg; break; }
+              regs[sp++] = r;
+              break;
+            }
+
+            case Op.BUILD_TUPLE: {
+              const items = new Array<Value>(arg);
+              for (let i = 0; i < arg; i++) items[i] = regs[sp - arg + i] as Value;
+              sp -= arg;
+              regs[sp++] = new PyTuple(items);
+              break;
+            }
+            case Op.BUILD_LIST: {
+              const items = new Array<Value>(arg);
+              for (let i = 0; i < arg; i++) items[i] = regs[sp - arg + i] as Value;
+              sp -= arg;
+              regs[sp++] = new PyList(items);
+              break;
+            }
+            case Op.BUILD_SET: {
+              frame.sp = sp; frame.pc = pc;
+              const s = new PySet(false);
+              for (let i = 0; i < arg; i++) s.table.set(regs[sp - arg + i] as Value, null, this);
+              sp -= arg;
+              regs[sp++] = s;
+              break;
+            }
+            case Op.BUILD_MAP: {
+              frame.sp = sp; frame.pc = pc;
+              const d = new PyDict();
+              for (let i = 0; i < arg; i++) d.table.set(regs[sp - 2 * arg + 2 * i] as Value, regs[sp - 2 * arg + 2 * i + 1] as Value, this);
+              sp -= 2 * arg;
+              regs[sp++] = d;
+              break;
+            }
+            case Op.BUILD_STRING: {
+              let s = '';
+              for (let i = 0; i < arg; i++) s += regs[sp - arg + i] as string;
+              sp -= arg;
+              regs[sp++] = s;
+              break;
+            }
+            case Op.LIST_APPEND: {
+              const v = regs[--sp] as Value;
+              (regs[sp - arg] as PyList).items.push(v);
+              break;
+            }
+            case Op.SET_ADD: {
+              const v = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              (regs[sp - arg] as PySet).table.set(v, null, this);
+              break;
+            }
+            case Op.MAP_ADD: {
+              const v = regs[--sp] as Value, k = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              (regs[sp - arg] as PyDict).table.set(k, v, this);
+              break;
+            }
+            case Op.LIST_EXTEND: {
+              const it = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const list = regs[sp - arg] as PyList;
+              for (const v of ops.iterate(this, it)) list.items.push(v);
+              break;
+            }
+            case Op.SET_UPDATE: {
+              const it = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const set = regs[sp - arg] as PySet;
+              for (const v of ops.iterate(this, it)) set.table.set(v, null, this);
+              break;
+            }
+            case Op.DICT_UPDATE: case Op.DICT_MERGE: {
+              const m = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              ops.dictUpdate(this, regs[sp - arg] as PyDict, m, (ins & OP_MASK) === Op.DICT_MERGE);
+              break;
+            }
+            case Op.LIST_TO_TUPLE: regs[sp - 1] = new PyTuple((regs[sp - 1] as PyList).items); break;
+            case Op.UNPACK_SEQUENCE: {
+              const seq = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              let items: Value[];
+              if ((seq instanceof PyTuple || seq instanceof PyList) && seq.items.length === arg) items = seq.items;
+              else {
+                items = ops.unpack(this, seq, arg);
+              }
+              for (let i = arg - 1; i >= 0; i--) regs[sp++] = items[i];
+              break;
+            }
+            case Op.UNPACK_EX: {
+              const seq = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const before = arg & 0xff, after = arg >> 8;
+              const items = [...ops.iterate(this, seq)];
+              if (items.length < before + after) {
+                throw raise(ValueError, `not enough values to unpack (expected at least ${before + after}, got ${items.length})`);
+              }
+              for (let i = items.length - 1; i >= items.length - after; i--) regs[sp++] = items[i];
+              regs[sp++] = new PyList(items.slice(before, items.length - after));
+              for (let i = before - 1; i >= 0; i--) regs[sp++] = items[i];
+              break;
+            }
+            case Op.FORMAT_VALUE: {
+              const spec = (arg & 4) ? regs[--sp] as string : '';
+              const v = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              regs[sp++] = ops.formatFString(this, v, arg & 3, spec);
+              break;
+            }
+
+            case Op.MAKE_FUNCTION: {
+              const fcode = regs[--sp] as unknown as CodeObject;
+              const closure = (arg & 8) ? (regs[--sp] as PyTuple).items as PyCell[] : null;
+              const kwdefaults = (arg & 2) ? ops.dictToStringMap(regs[--sp] as PyDict) : null;
+              const defaults = (arg & 1) ? (regs[--sp] as PyTuple).items : [];
+              regs[sp++] = new PyFunction(fcode, frame.globals, defaults, kwdefaults, closure);
+              break;
+            }
+            case Op.CALL_FUNCTION: {
+              const fn = regs[sp - arg - 1];
+              if (fn instanceof PyFunction && fn.simple) {
+                const fcode = fn.code;
+                const argc = fcode.argcount;
+                const ndef = fn.defaults.length;
+                if (arg <= argc && arg >= argc - ndef && !(fcode.flags & CO_GENERATOR)) {
+                  const callee = new Frame(fcode, fn.globals, null, fn.closure, fn);
+                  const cr = callee.regs;
+                  for (let i = 0; i < arg; i++) cr[i] = regs[sp - arg + i];
+                  for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
+                  sp -= arg + 1;
+                  frame.sp = sp; frame.pc = pc;
+                  callee.back = frame;
+                  callee.depth = frame.depth + 1;
+                  if (callee.depth > this.recursionLimit) throw raise(RecursionError, 'maximum recursion depth exceeded');
+                  this.frame = callee;
+                  continue outer;
+                }
+              }
+              const args = regs.slice(sp - arg, sp) as Value[];
+              sp -= arg + 1;
+              frame.sp = sp; frame.pc = pc;
+              const r = this.call(fn as Value, args, null);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.CALL_METHOD: {
+              const self = regs[sp - arg - 1];
+              const fn = regs[sp - arg - 2] as Value;
+              let args: Value[];
+              if (self === undefined) {
+                args = regs.slice(sp - arg, sp) as Value[];
+              } else {
+                if (fn instanceof PyFunction && fn.simple && arg + 1 === fn.code.argcount && !(fn.code.flags & CO_GENERATOR)) {
+                  const callee = new Frame(fn.code, fn.globals, null, fn.closure, fn);
+                  const cr = callee.regs;
+                  for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];
+                  sp -= arg + 2;
+                  frame.sp = sp; frame.pc = pc;
+                  callee.back = frame;
+                  callee.depth = frame.depth + 1;
+                  if (callee.depth > this.recursionLimit) throw raise(RecursionError, 'maximum recursion depth exceeded');
+                  this.frame = callee;
+                  continue outer;
+                }
+                args = regs.slice(sp - arg - 1, sp) as Value[];
+              }
+              sp -= arg + 2;
+              frame.sp = sp; frame.pc = pc;
+              const r = fn instanceof PyNative ? fn.fn(args, null) : this.call(fn, args, null);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.CALL_FUNCTION_KW: {
+              const kwnames = (regs[--sp] as PyTuple).items as string[];
+              const nkw = kwnames.length;
+              const fn = regs[sp - arg - 1] as Value;
+              const args = regs.slice(sp - arg, sp - nkw) as Value[];
+              const kw = new Map<string, Value>();
+              for (let i = 0; i < nkw; i++) kw.set(kwnames[i], regs[sp - nkw + i] as Value);
+              sp -= arg + 1;
+              frame.sp = sp; frame.pc = pc;
+              const r = this.call(fn, args, kw);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.CALL_FUNCTION_EX: {
+              const kwv = (arg & 1) ? regs[--sp] as Value : null;
+              const argt = regs[--sp] as PyTuple;
+              const fn = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const kw = kwv === null ? null : ops.kwargsMap(this, fn, kwv);
+              const r = this.call(fn, argt.items.slice(), kw);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.RETURN_VALUE: {
+              const v = regs[--sp] as Value;
+              const gen = frame.generator;
+              if (gen !== null) gen.state = GenState.Closed;
+              const caller = frame.back;
+              const cont = frame.cont;
+              if (cont === Cont.Host) {
+                this.frame = caller;
+                frame.back = null;
+                return v;
+              }
+              frame.back = null;
+              const c = caller as Frame;
+              this.frame = c;
+              if (cont === Cont.Push && gen === null) {
+                c.regs[c.sp++] = v;
+                continue outer;
+              }
+              const r = this.complete(c, cont, frame.contData, v, gen !== null);
+              if (r !== PENDING) c.regs[c.sp++] = r;
+              continue outer;
+            }
+            case Op.LOAD_BUILD_CLASS: regs[sp++] = this.builtins.get('__build_class__') as Value; break;
+
+            case Op.YIELD_VALUE: {
+              const v = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const gen = frame.generator as PyGenerator;
+              gen.state = GenState.Suspended;
+              const caller = frame.back as Frame;
+              frame.back = null;
+              this.frame = caller;
+              const r = this.complete(caller, frame.cont, frame.contData, v, false);
+              if (r !== PENDING) caller.regs[caller.sp++] = r;
+              continue outer;
+            }
+            case Op.SEND: {
+              const v = regs[--sp] as Value;
+              const sub = regs[sp - 1] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const gen = frame.generator as PyGenerator;
+              gen.yieldFrom = sub;
+              let r: Result;
+              if (sub instanceof PyGenerator) r = this.resume(sub, v, Cont.Send, null);
+              else r = ops.sendToIterator(this, sub, v);
+              if (r === PENDING) continue outer;
+              if (r === DONE_VALUE) { // cannot happen: iterator exhaustion arrives as StopIteration
+                continue outer;
+              }
+              regs[sp++] = r;
+              break;
+            }
+            case Op.GET_YIELD_FROM_ITER: {
+              const obj = regs[sp - 1] as Value;
+              if (obj instanceof PyGenerator) break;
+              frame.sp = --sp; frame.pc = pc;
+              const r = ops.getIter(this, obj);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+
+            case Op.RAISE_VARARGS: {
+              frame.sp = sp; frame.pc = pc;
+              if (arg === 0) {
+                if (this.handled === null) throw raise(RuntimeError, 'No active exception to reraise');
+                throw new Reraise(this.handled);
+              }
+              const cause = arg === 2 ? regs[--sp] as Value : undefined;
+              const excv = regs[--sp] as Value;
+              const exc = ops.makeException(this, excv);
+              if (cause !== undefined) {
+                if (cause === null) exc.cause = null;
+                else exc.cause = ops.makeException(this, cause, true);
+                exc.suppressContext = true;
+              }
+              throw exc;
+            }
+            case Op.RERAISE: throw new Reraise(regs[--sp] as PyException);
+            case Op.PUSH_EXC_INFO: {
+              const exc = regs[sp - 1] as Value;
+              regs[sp - 1] = this.handled;
+              regs[sp++] = exc;
+              this.handled = exc as PyException;
+              break;
+            }
+            case Op.POP_EXCEPT: this.handled = regs[--sp] as PyException | null; break;
+            case Op.POP_EXCEPT_RERAISE: {
+              const exc = regs[--sp] as PyException;
+              this.handled = regs[--sp] as PyException | null;
+              throw new Reraise(exc);
+            }
+            case Op.CHECK_EXC_MATCH: {
+              const t = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              regs[sp++] = ops.exceptionMatches(regs[sp - 2] as PyException, t);
+              break;
+            }
+            case Op.LOAD_ASSERTION_ERROR: regs[sp++] = AssertionError; break;
+
+            case Op.BEFORE_WITH: {
+              const mgr = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const cls = typeOf(mgr);
+              const enter = lookup(cls, '__enter__');
+              const exit = lookup(cls, '__exit__');
+              if (enter === undefined || exit === undefined) {
+                throw raise(TypeError, `'${cls.name}' object does not support the context manager protocol`);
+              }
+              regs[sp++] = new PyBoundMethod(mgr, exit);
+              frame.sp = sp;
+              const r = this.callCont(enter, [mgr], null, Cont.Push, null);
+              if (r === PENDING) continue outer;
+              regs[sp++] = r;
+              break;
+            }
+            case Op.WITH_EXIT: {
+              const exit = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const r = this.callCont(exit, [null, null, null], null, Cont.Discard, null);
+              if (r === PENDING) continue outer;
+              break;
+            }
+            case Op.WITH_EXCEPT_START: {
+              const exc = regs[sp - 1] as PyException;
+              const exit = regs[sp - 3] as Value;
+              frame.sp = sp; frame.pc = pc;
+              const r = this.callCont(exit, [exc.cls, exc, ops.tracebackObject(exc)], null, Cont.Truth, null);
+              if (r === PENDING) continue outer;
+              regs[sp++] = ops.truthy(this, r);
+              break;
+            }
+
+            case Op.IMPORT_NAME: {
+              const fromlist = regs[--sp] as Value;
+              const level = regs[--sp] as number;
+              frame.sp = sp; frame.pc = pc;
+              regs[sp++] = ops.importName(this, names[arg], fromlist, level, frame.globals);
+              break;
+            }
+            case Op.IMPORT_FROM: {
+              const mod = regs[sp - 1] as Value;
+              frame.sp = sp; frame.pc = pc;
+              regs[sp++] = ops.importFrom(this, mod, names[arg]);
+              break;
+            }
+            case Op.IMPORT_STAR: {
+              const mod = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              ops.importStar(this, mod, frame.locals as Map<string, Value>);
+              break;
+            }
+            case Op.SETUP_ANNOTATIONS:
+              if (frame.locals && !frame.locals.has('__annotations__')) frame.locals.set('__annotations__', new PyDict());
+              break;
+            case Op.PRINT_EXPR: {
+              const v = regs[--sp] as Value;
+              frame.sp = sp; frame.pc = pc;
+              if (v !== null) {
+                this.host.write('stdout', ops.repr(this, v) + '\n');
+                this.builtins.set('_', v);
+              }
+              break;
+            }
+            default:
+              throw raise(SystemError, `unknown opcode ${ins & OP_MASK}`);
+          }
+        }
+      } catch (err) {
+        frame.pc = pc;
+        frame.sp = sp;
+        const r = this.unwind(err);
+        if (r !== CONTINUE) return r as never;
+      }
+    }
+  }
+
+  /** The periodic check (DESIGN.md decision 4): interrupts now; the scheduler joins in #3. */
+  periodic(): number {
+    const flag = this.interruptFlag;
+    if (flag !== null && Atomics.load(flag, 0) !== 0) {
+      Atomics.store(flag, 0, 0);
+      throw newException(this.builtins.get('KeyboardInterrupt') as PyClass);
+    }
+    return this.checkInterval;
+  }
+
+  private unboundCell(frame: Frame, i: number): PyException {
+    const code = frame.code;
+    if (i < code.cellvars.length) {
+      return raise(UnboundLocalError, `cannot access local variable '${code.cellvars[i]}' where it is not associated with a value`);
+    }
+    return raise(NameError, `cannot access free variable '${code.freevars[i - code.cellvars.length]}' where it is not associated with a value in enclosing scope`);
+  }
+
+  // ---- generators ------------------------------------------------------------------------
+
+  /** Resumes a generator with a sent value: links its frame above the current one. */
+  resume(gen: PyGenerator, sent: Value, cont: Cont, contData: unknown): Result {
+    if (gen.state === GenState.Running) throw raise(ValueError, 'generator already executing');
+    if (gen.state === GenState.Closed) {
+      if (cont === Cont.ForNext) {
+        const caller = this.frame as Frame;
+        return this.complete(caller, cont, contData, null, true);
+      }
+      if (cont === Cont.Send) return this.complete(this.frame as Frame, cont, contData, null, true);
+      throw ops.stopIteration(null);
+    }
+    const f = gen.frame;
+    if (gen.state === GenState.Created) {
+      if (sent !== null) throw raise(TypeError, "can't send non-None value to a just-started generator");
+    } else {
+      f.regs[f.sp++] = sent;
+    }
+    gen.state = GenState.Running;
+    return this.pushFrame(f, cont, contData);
+  }
+
+  /** gen.throw(exc): raise exc at the generator's suspension point (or in its delegate). */
+  throwInto(gen: PyGenerator, exc: PyException, cont: Cont): Result {
+    if (gen.state === GenState.Running) throw raise(ValueError, 'generator already executing');
+    if (gen.state === GenState.Closed || gen.state === GenState.Created) {
+      gen.state = GenState.Closed;
+      if (gen.state === GenState.Closed && cont === Cont.GenClose) return null;
+      throw exc;
+    }
+    gen.state = GenState.Running;
+    this.pushFrame(gen.frame, cont, null);
+    const sub = gen.yieldFrom;
+    if (sub instanceof PyGenerator && sub.state === GenState.Suspended && !isSubtype(exc.cls, GeneratorExit)) {
+      sub.state = GenState.Running;
+      this.pushFrame(sub.frame, Cont.Send, null);
+      this.pendingThrow = exc;
+      return PENDING;
+    }
+    if (sub !== null && sub !== undefined) {
+      // the delegate is abandoned; drop it from the delegating frame's stack is done by unwinding
+      gen.yieldFrom = null;
+    }
+    this.pendingThrow = exc;
+    return PENDING;
+  }
+
+  // ---- unwinding (the one path) ---------------------------------------------------------
+
+  /**
+   * Turns whatever was thrown into a spy exception, then pops frames until a handler takes
+   * it (CONTINUE: the loop reloads) or a Host frame is passed (rethrown to TypeScript).
+   */
+  private unwind(err: unknown): unknown {
+    let reraise = false;
+    let exc: PyException;
+    if (err instanceof Reraise) { exc = err.exc; reraise = true; }
+    else exc = this.toPyException(err);
+    let frame = this.frame as Frame;
+    if (!reraise) {
+      this.attachContext(exc);
+      exc.traceback = { code: frame.code, pc: frame.pc - 1, next: exc.traceback };
+    }
+    for (;;) {
+      const code = frame.code;
+      const h = frame.pc > 0 ? code.handlerAt[frame.pc - 1] : -1;
+      if (h >= 0) {
+        const handler = code.handlers[h];
+        frame.sp = code.varnames.length + handler.depth;
+        frame.regs[frame.sp++] = exc;
+        frame.pc = handler.target;
+        this.frame = frame;
+        return CONTINUE;
+      }
+      // no handler here: this frame is finished
+      const gen = frame.generator;
+      if (gen !== null) {
+        gen.state = GenState.Closed;
+        if (isSubtype(exc.cls, StopIteration)) {
+          const rt = raise(RuntimeError, 'generator raised StopIteration');
+          rt.cause = exc; rt.context = exc; rt.suppressContext = true;
+          rt.traceback = exc.traceback;
+          exc = rt;
+        }
+      }
+      const caller = frame.back;
+      const cont = frame.cont;
+      frame.back = null;
+      this.frame = caller;
+      if (cont === Cont.Host || caller === null) throw exc;
+      if (cont === Cont.ForNext && gen === null && isSubtype(exc.cls, StopIteration)) {
+        caller.sp--;
+        caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+        return CONTINUE;
+      }
+      if (cont === Cont.Send && isSubtype(exc.cls, StopIteration)) {
+        caller.sp--;
+        if (caller.generator) caller.generator.yieldFrom = null;
+        caller.regs[caller.sp++] = ops.stopIterationValue(exc);
+        caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+        return CONTINUE;
+      }
+      if (cont === Cont.GenClose && (isSubtype(exc.cls, GeneratorExit) || isSubtype(exc.cls, StopIteration))) {
+        caller.regs[caller.sp++] = null;
+        return CONTINUE;
+      }
+      if (cont === Cont.Send && caller.generator) caller.generator.yieldFrom = null;
+      frame = caller;
+      exc.traceback = { code: frame.code, pc: frame.pc - 1, next: exc.traceback };
+    }
+  }
+
+  /** Sets __context__ to the exception being handled, as CPython does on raise. */
+  private attachContext(exc: PyException): void {
+    const handled = this.handled;
+    if (handled !== null && handled !== exc && exc.context === null) {
+      // avoid cycles
+      let c: PyException | null = handled;
+      while (c !== null) { if (c === exc) return; c = c.context; }
+      exc.context = handled;
+    }
+  }
+
+  toPyException(err: unknown): PyException {
+    if (err instanceof PyException) return err;
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      return raise(RecursionError, 'maximum recursion depth exceeded');
+    }
+    if (err instanceof RangeError && /(Invalid array length|Invalid string length|allocation)/i.test(err.message)) {
+      return raise(MemoryError, err.message);
+    }
+    const msg = err instanceof Error ? `internal error: ${err.message}` : `internal error: ${String(err)}`;
+    return raise(SystemError, msg);
+  }
+}
+
+/** RERAISE / bare `raise`: the exception keeps its traceback, no new entry is added. */
+export class Reraise {
+  constructor(readonly exc: PyException) {}
+}
+
+interface InitData { obj: Value; cont: Cont; contData: unknown }
+interface InitArgs { cls: PyClass; args: Value[]; kw: Map<string, Value> | null; cont: Cont; contData: unknown }
+
+const CONTINUE = Symbol('continue');
+/** FOR_ITER's "exhausted" answer from a helper */
+export const DONE_VALUE = DONE as unknown as Value;
+
+const BIN_ADD = binOpIndex('+');
+const BIN_SUB = binOpIndex('-');
+const BIN_MUL = binOpIndex('*');
+const BIN_MOD = binOpIndex('%');
+const BIN_FLOORDIV = binOpIndex('//');
+
+function listNames(names: string[]): string {
+  const q = names.map((n) => `'${n}'`);
+  if (q.length === 1) return q[0];
+  if (q.length === 2) return `${q[0]} and ${q[1]}`;
+  return `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`;
+}
+
+/** The entry frame of a nested call: `fn(*args, **kwargs)` then return to the host. */
+const HOST_CALL_CODE = new CodeObject(
+  '<host>', '<host>', '<host>', '', 0, 0, 0, 0, [], [], [], [], [], [],
+  Int32Array.from([Op.CALL_FUNCTION_EX | (1 << ARG_SHIFT), Op.RETURN_VALUE]),
+  Int32Array.from([0, 0]), [], Int32Array.from([-1, -1]), 4, 0, null,
+);
+/** The entry frame under a frame a native pushed: return whatever it leaves on the stack. */
+const HOST_RESUME_CODE = new CodeObject(
+  '<host>', '<host>', '<host>', '', 0, 0, 0, 0, [], [], [], [], [], [],
+  Int32Array.from([Op.RETURN_VALUE]), Int32Array.from([0]), [], Int32Array.from([-1]), 4, 0, null,
+);
+export const HOST_CODES: readonly CodeObject[] = [HOST_CALL_CODE, HOST_RESUME_CODE];
+
+export { PyDict, PySet, PyGenerator, GenState, BaseException, ImportError };

@@ -1,0 +1,80 @@
+// Type queries every layer needs: the spy type of a value, MRO lookups with a per-class cache,
+// C3 linearisation for new classes, and the type names CPython puts in error messages.
+import {
+  PyClass, PyObject, Value, intType, strType, boolType, noneType, objectType, typeType,
+} from './values.js';
+import { raise, TypeError } from './errors.js';
+
+export function typeOf(v: Value): PyClass {
+  switch (typeof v) {
+    case 'number': case 'bigint': return intType;
+    case 'string': return strType;
+    case 'boolean': return boolType;
+  }
+  if (v === null) return noneType;
+  return (v as PyObject).cls;
+}
+
+export function typeName(v: Value): string {
+  return typeOf(v).name;
+}
+
+let globalVersion = 0;
+
+/** Invalidates every class's lookup cache (a class dict changed somewhere). */
+export function classChanged(): void {
+  globalVersion++;
+}
+
+/** Looks `name` up along the MRO of `cls`; undefined when absent. Cached per class. */
+export function lookup(cls: PyClass, name: string): Value | undefined {
+  if (cls.cacheVersion !== globalVersion) {
+    cls.cache.clear();
+    cls.cacheVersion = globalVersion;
+  }
+  let v = cls.cache.get(name);
+  if (v !== undefined || cls.cache.has(name)) return v;
+  const mro = cls.mro;
+  for (let i = 0; i < mro.length; i++) {
+    const d = mro[i].dict;
+    v = d.get(name);
+    if (v !== undefined) break;
+  }
+  cls.cache.set(name, v);
+  return v;
+}
+
+export function isSubtype(cls: PyClass, base: PyClass): boolean {
+  if (cls === base) return true;
+  const mro = cls.mro;
+  for (let i = 0; i < mro.length; i++) if (mro[i] === base) return true;
+  return false;
+}
+
+export function isInstance(v: Value, cls: PyClass): boolean {
+  return isSubtype(typeOf(v), cls);
+}
+
+/** C3 linearisation (CPython's mro_internal); TypeError when no consistent order exists. */
+export function computeMro(cls: PyClass): PyClass[] {
+  const seqs: PyClass[][] = cls.bases.map((b) => [...b.mro]);
+  seqs.push([...cls.bases]);
+  const out: PyClass[] = [cls];
+  for (;;) {
+    const nonEmpty = seqs.filter((s) => s.length);
+    if (!nonEmpty.length) return out;
+    let candidate: PyClass | null = null;
+    for (const s of nonEmpty) {
+      const head = s[0];
+      if (!nonEmpty.some((t) => t.indexOf(head) > 0)) { candidate = head; break; }
+    }
+    if (!candidate) {
+      const names = cls.bases.map((b) => b.name).join(', ');
+      throw raise(TypeError, `Cannot create a consistent method resolution\norder (MRO) for bases ${names}`);
+    }
+    out.push(candidate);
+    for (const s of nonEmpty) if (s[0] === candidate) s.shift();
+  }
+}
+
+export { objectType, typeType };

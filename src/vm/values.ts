@@ -1,0 +1,293 @@
+// The shapes of spy values. Small ints are JS numbers, big ints BigInt, str a JS string,
+// bool a JS boolean and None `null` — so the hot loop never boxes them (DESIGN.md decision 8).
+// Everything else is a heap object whose `cls` names its spy type. Hot objects set every field
+// in the constructor, in one order.
+import type { CodeObject } from '../bytecode/code.js';
+
+export type Value = number | bigint | string | boolean | null | PyObject;
+
+/** An unbound local / empty stack slot / "no self" in LOAD_METHOD. Never a user-visible value. */
+export type Slot = Value | undefined;
+
+export abstract class PyObject {
+  abstract cls: PyClass;
+}
+
+export type NativeFn = (args: Value[], kw: Map<string, Value> | null) => Value | typeof PENDING;
+
+/** Returned by natives and helpers that pushed a frame (or switched): the loop must reload. */
+export const PENDING: unique symbol = Symbol('pending');
+export type Result = Value | typeof PENDING;
+
+export class PyClass extends PyObject {
+  cls!: PyClass;
+  name: string;
+  qualname: string;
+  module: string;
+  bases: PyClass[];
+  mro: PyClass[] = [];
+  readonly dict: Map<string, Value>;
+  /** the builtin type whose storage instances use (list for `class L(list)`), or null for object */
+  base: PyClass | null = null;
+  /** set for builtin types; user classes inherit it to know how to build instances */
+  nativeKind: string;
+  /** bumped on any dict change of this class or a base: invalidates lookup caches */
+  version = 0;
+  readonly cache = new Map<string, Value | undefined>();
+  cacheVersion = -1;
+  isException = false;
+  /** `__dict__` of instances exists (user classes) */
+  hasInstanceDict: boolean;
+  /** attributes computed by TypeScript (CPython's getset descriptors): `exc.args`, `f.__name__` */
+  readonly getters = new Map<string, (self: Value) => Value>();
+  /** user classes only: the namespace came from a class statement */
+  isUserClass = false;
+
+  constructor(name: string, bases: PyClass[], dict: Map<string, Value>, nativeKind: string, hasInstanceDict: boolean) {
+    super();
+    this.name = name;
+    this.qualname = name;
+    this.module = 'builtins';
+    this.bases = bases;
+    this.dict = dict;
+    this.nativeKind = nativeKind;
+    this.hasInstanceDict = hasInstanceDict;
+  }
+}
+
+/** An instance of a user class (whose bases are all plain object-derived). */
+export class PyInstance extends PyObject {
+  cls: PyClass;
+  readonly dict: Map<string, Value>;
+  constructor(cls: PyClass) {
+    super();
+    this.cls = cls;
+    this.dict = new Map();
+  }
+}
+
+export class PyFloat extends PyObject {
+  get cls(): PyClass { return floatType; }
+  constructor(readonly value: number) { super(); }
+}
+
+export class PyTuple extends PyObject {
+  cls: PyClass;
+  readonly items: Value[];
+  /** attributes of instances of tuple subclasses (namedtuple) */
+  dict: Map<string, Value> | null = null;
+  constructor(items: Value[], cls?: PyClass) {
+    super();
+    this.cls = cls ?? tupleType;
+    this.items = items;
+  }
+}
+
+export class PyList extends PyObject {
+  cls: PyClass;
+  items: Value[];
+  dict: Map<string, Value> | null = null;
+  constructor(items: Value[], cls?: PyClass) {
+    super();
+    this.cls = cls ?? listType;
+    this.items = items;
+  }
+}
+
+export class PyCell extends PyObject {
+  get cls(): PyClass { return cellType; }
+  value: Slot;
+  constructor(value: Slot) { super(); this.value = value; }
+}
+
+export class PyFunction extends PyObject {
+  get cls(): PyClass { return functionType; }
+  name: string;
+  qualname: string;
+  defaults: Value[];
+  kwdefaults: Map<string, Value> | null;
+  readonly closure: PyCell[] | null;
+  readonly dict: Map<string, Value> = new Map();
+  doc: Value;
+  module: Value;
+  /** plain positional signature without cells: the CALL fast path applies */
+  readonly simple: boolean;
+  constructor(
+    readonly code: CodeObject,
+    readonly globals: Map<string, Value>,
+    defaults: Value[],
+    kwdefaults: Map<string, Value> | null,
+    closure: PyCell[] | null,
+  ) {
+    super();
+    this.name = code.name;
+    this.qualname = code.qualname;
+    this.defaults = defaults;
+    this.kwdefaults = kwdefaults;
+    this.closure = closure;
+    this.doc = code.docstring;
+    this.module = globals.get('__name__') ?? null;
+    this.simple = code.kwonlyCount === 0 && (code.flags & 3) === 0 && code.cellvars.length === 0;
+  }
+}
+
+export class PyNative extends PyObject {
+  get cls(): PyClass { return builtinFunctionType; }
+  constructor(
+    readonly name: string,
+    readonly fn: NativeFn,
+    /** the type this is a method of (for reprs and self checks), or null for a plain function */
+    readonly owner: PyClass | null = null,
+    readonly module: string = 'builtins',
+  ) { super(); }
+}
+
+export class PyBoundMethod extends PyObject {
+  get cls(): PyClass { return methodType; }
+  constructor(readonly self: Value, readonly fn: Value) { super(); }
+}
+
+export class PyModule extends PyObject {
+  get cls(): PyClass { return moduleType; }
+  constructor(readonly name: string, readonly dict: Map<string, Value>) { super(); }
+}
+
+export class PySlice extends PyObject {
+  get cls(): PyClass { return sliceType; }
+  constructor(readonly start: Value, readonly stop: Value, readonly step: Value) { super(); }
+}
+
+export class PyRange extends PyObject {
+  get cls(): PyClass { return rangeType; }
+  constructor(readonly start: number, readonly stop: number, readonly step: number) { super(); }
+  get length(): number {
+    const { start, stop, step } = this;
+    if (step > 0) return stop > start ? Math.floor((stop - start - 1) / step) + 1 : 0;
+    return start > stop ? Math.floor((start - stop - 1) / -step) + 1 : 0;
+  }
+}
+
+export class PyProperty extends PyObject {
+  get cls(): PyClass { return propertyType; }
+  constructor(readonly fget: Value, readonly fset: Value, readonly fdel: Value, readonly doc: Value) { super(); }
+}
+
+export class PyStaticMethod extends PyObject {
+  get cls(): PyClass { return staticmethodType; }
+  constructor(readonly fn: Value) { super(); }
+}
+
+export class PyClassMethod extends PyObject {
+  get cls(): PyClass { return classmethodType; }
+  constructor(readonly fn: Value) { super(); }
+}
+
+export class PySuper extends PyObject {
+  get cls(): PyClass { return superType; }
+  constructor(readonly thisClass: PyClass, readonly self: Value, readonly selfClass: PyClass) { super(); }
+}
+
+/** Iterators implemented in TypeScript: `next` returns DONE when exhausted. */
+export const DONE: unique symbol = Symbol('done');
+export class PyNativeIter extends PyObject {
+  cls: PyClass;
+  constructor(readonly next: () => Value | typeof DONE, cls?: PyClass) {
+    super();
+    this.cls = cls ?? iteratorType;
+  }
+}
+
+export class PyBytes extends PyObject {
+  get cls(): PyClass { return bytesType; }
+  constructor(readonly bytes: Uint8Array) { super(); }
+}
+
+export class PyNotImplemented extends PyObject {
+  get cls(): PyClass { return notImplementedType; }
+}
+
+export class PyEllipsis extends PyObject {
+  get cls(): PyClass { return ellipsisType; }
+}
+
+/** Exception instances. `args` is the tuple given to the constructor. */
+export class PyException extends PyObject {
+  cls: PyClass;
+  args: PyTuple;
+  dict: Map<string, Value>;
+  traceback: TracebackEntry | null = null;
+  cause: PyException | null = null;
+  context: PyException | null = null;
+  suppressContext = false;
+  constructor(cls: PyClass, args: PyTuple) {
+    super();
+    this.cls = cls;
+    this.args = args;
+    this.dict = new Map();
+  }
+}
+
+/** One line of a traceback: newest entries are at the head (CPython's tb_next chain order). */
+export interface TracebackEntry {
+  readonly code: CodeObject;
+  readonly pc: number;
+  readonly next: TracebackEntry | null;
+}
+
+// ---- the builtin type objects ---------------------------------------------------------
+// Created here (empty) so every module can refer to them; stdlib/builtins fills their dicts.
+
+function builtinType(name: string, nativeKind = name, hasDict = false): PyClass {
+  return new PyClass(name, [], new Map(), nativeKind, hasDict);
+}
+
+export const typeType = builtinType('type');
+export const objectType = builtinType('object');
+export const intType = builtinType('int');
+export const boolType = builtinType('bool');
+export const floatType = builtinType('float');
+export const strType = builtinType('str');
+export const bytesType = builtinType('bytes');
+export const noneType = builtinType('NoneType');
+export const tupleType = builtinType('tuple');
+export const listType = builtinType('list');
+export const dictType = builtinType('dict');
+export const setType = builtinType('set');
+export const frozensetType = builtinType('frozenset');
+export const rangeType = builtinType('range');
+export const sliceType = builtinType('slice');
+export const functionType = builtinType('function', 'function', true);
+export const builtinFunctionType = builtinType('builtin_function_or_method');
+export const methodType = builtinType('method');
+export const cellType = builtinType('cell');
+export const moduleType = builtinType('module');
+export const propertyType = builtinType('property');
+export const staticmethodType = builtinType('staticmethod');
+export const classmethodType = builtinType('classmethod');
+export const superType = builtinType('super');
+export const iteratorType = builtinType('iterator');
+export const generatorType = builtinType('generator');
+export const notImplementedType = builtinType('NotImplementedType');
+export const ellipsisType = builtinType('ellipsis');
+export const codeType = builtinType('code');
+
+export const NotImplemented = new PyNotImplemented();
+export const Ellipsis = new PyEllipsis();
+
+for (const t of [typeType, objectType, intType, boolType, floatType, strType, bytesType, noneType, tupleType, listType,
+  dictType, setType, frozensetType, rangeType, sliceType, functionType, builtinFunctionType, methodType, cellType,
+  moduleType, propertyType, staticmethodType, classmethodType, superType, iteratorType, generatorType,
+  notImplementedType, ellipsisType, codeType]) {
+  t.cls = typeType;
+  if (t !== objectType) {
+    t.bases = [t === boolType ? intType : objectType];
+  }
+}
+for (const t of [typeType, objectType, intType, boolType, floatType, strType, bytesType, noneType, tupleType, listType,
+  dictType, setType, frozensetType, rangeType, sliceType, functionType, builtinFunctionType, methodType, cellType,
+  moduleType, propertyType, staticmethodType, classmethodType, superType, iteratorType, generatorType,
+  notImplementedType, ellipsisType, codeType]) {
+  t.mro = t === objectType ? [objectType] : t === boolType ? [boolType, intType, objectType] : [t, objectType];
+  t.base = t === objectType ? null : t;
+}
+objectType.base = null;
