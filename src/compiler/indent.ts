@@ -1,0 +1,109 @@
+// The layout pass: physical line breaks → logical NEWLINE, INDENT and DEDENT tokens, as CPython's
+// tokenizer does it (a stack of indentation columns, bracket depth for implicit line joining,
+// blank and comment-only lines ignored, tabs checked for consistency). Faults — bad dedents, tab
+// mixing, unbalanced brackets — become an ErrorToken that ends the stream, like the lexer's.
+
+import type { IToken } from 'chevrotain';
+import { SpySyntaxError, type SyntaxErrorKind } from './diagnostics.js';
+import { makeToken, tokenEnd } from './lexer.js';
+import {
+  Dedent, ErrorToken, Indent, LBrace, LBracket, LParen, Newline, RBrace, RBracket, RParen, lineOf,
+} from './tokens.js';
+
+const TAB_SIZE = 8;
+const MAX_INDENT = 100;
+
+/** Lays out the lexer's tokens; the result ends in NEWLINE + DEDENTs, or in an ErrorToken. */
+export function layout(tokens: IToken[], source: string): IToken[] {
+  const out: IToken[] = [];
+  // Two views of each level's width, as CPython keeps: tabs to multiples of 8, and tabs as 1.
+  // If the two orders disagree the file's meaning depends on the tab size: a TabError.
+  const cols = [0];
+  const altCols = [0];
+  const brackets: IToken[] = [];
+  let atLineStart = true;
+  let lastNewline: IToken | null = null;
+  const fail = (kind: SyntaxErrorKind, msg: string, offset: number, end = offset + 1) => {
+    out.push(makeToken(ErrorToken, '', offset, new SpySyntaxError(kind, msg, offset, end)));
+    return out;
+  };
+
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === ErrorToken) {
+      out.push(t);
+      return out;
+    }
+    if (type === Newline) {
+      if (brackets.length > 0 || atLineStart) continue; // joined line, or blank/comment-only line
+      out.push(t);
+      lastNewline = t;
+      atLineStart = true;
+      continue;
+    }
+    if (atLineStart) {
+      atLineStart = false;
+      const lineStart = Math.max(source.lastIndexOf('\n', t.startOffset - 1), source.lastIndexOf('\r', t.startOffset - 1)) + 1;
+      let col = 0;
+      let alt = 0;
+      for (let i = lineStart; i < t.startOffset; i++) {
+        const c = source.charCodeAt(i);
+        if (c === 32) { col++; alt++; }
+        else if (c === 9) { col = (Math.floor(col / TAB_SIZE) + 1) * TAB_SIZE; alt++; }
+        else if (c === 12) { col = 0; alt = 0; }
+      }
+      const top = cols.length - 1;
+      if (col === cols[top]) {
+        if (alt !== altCols[top]) return fail('TabError', 'inconsistent use of tabs and spaces in indentation', lineStart);
+      } else if (col > cols[top]!) {
+        if (alt <= altCols[top]!) return fail('TabError', 'inconsistent use of tabs and spaces in indentation', lineStart);
+        if (cols.length >= MAX_INDENT) return fail('IndentationError', 'too many levels of indentation', t.startOffset);
+        cols.push(col);
+        altCols.push(alt);
+        out.push(makeToken(Indent, source.slice(lineStart, t.startOffset), lineStart));
+      } else {
+        while (cols.length > 1 && col < cols[cols.length - 1]!) {
+          cols.pop();
+          altCols.pop();
+          out.push(makeToken(Dedent, '', t.startOffset));
+        }
+        if (col !== cols[cols.length - 1]) {
+          // CPython's caret for this one sits at the end of the offending line.
+          const eol = source.slice(t.startOffset).search(/[\r\n]/);
+          return fail('IndentationError', 'unindent does not match any outer indentation level',
+            eol < 0 ? source.length : t.startOffset + eol);
+        }
+        if (alt !== altCols[altCols.length - 1]) return fail('TabError', 'inconsistent use of tabs and spaces in indentation', lineStart);
+      }
+    }
+    if (type === LParen || type === LBracket || type === LBrace) {
+      brackets.push(t);
+    } else if (type === RParen || type === RBracket || type === RBrace) {
+      const open = brackets.pop();
+      if (open === undefined) return fail('SyntaxError', `unmatched '${t.image}'`, t.startOffset);
+      if (CLOSING[open.image] !== t.image) {
+        const openLine = lineOf(source, open.startOffset);
+        const where = openLine === lineOf(source, t.startOffset) ? '' : ` on line ${openLine}`;
+        return fail('SyntaxError', `closing parenthesis '${t.image}' does not match opening parenthesis '${open.image}'${where}`, t.startOffset);
+      }
+    }
+    out.push(t);
+  }
+
+  if (brackets.length > 0) {
+    const open = brackets[brackets.length - 1]!;
+    return fail('SyntaxError', `'${open.image}' was never closed`, open.startOffset);
+  }
+  if (!atLineStart) {
+    // A last line without its line break still ends a statement.
+    const last = out[out.length - 1]!;
+    lastNewline = makeToken(Newline, '', Math.max(tokenEnd(last), source.length));
+    out.push(lastNewline);
+  }
+  // CPython reports a fault at end of input at the last line break, so the final DEDENTs sit there.
+  const eofAt = lastNewline ? lastNewline.startOffset : source.length;
+  for (let i = 1; i < cols.length; i++) out.push(makeToken(Dedent, '', eofAt));
+  return out;
+}
+
+const CLOSING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
