@@ -125,8 +125,7 @@ export interface RunResult { stdout: string; stderr: string; exitCode: number }
 export function runFile(opts: RunOptions): RunResult {
   let stdout = '';
   let stderr = '';
-  const lines = opts.stdin === undefined ? [] : opts.stdin.split('\n');
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const lines = opts.stdin === undefined ? [] : opts.stdin.split(/(?<=\n)/);
   let lineIndex = 0;
   const host: Host = {
     write: (stream, text) => { if (stream === 'stdout') stdout += text; else stderr += text; },

@@ -39,7 +39,7 @@ export class ProcessHost implements Host {
     for (;;) {
       const nl = this.inBuf.indexOf('\n');
       if (nl >= 0) {
-        const line = this.inBuf.slice(0, nl).replace(/\r$/, '');
+        const line = this.inBuf.slice(0, nl + 1);
         this.inBuf = this.inBuf.slice(nl + 1);
         return line;
       }

@@ -554,9 +554,9 @@ export class SpyParser extends EmbeddedActionsParser {
     // At end of input CPython points at the line break after the colon.
     const atEof = next.tokenType === EOF || (next.tokenType === T.Dedent && next.startOffset === nl.startOffset);
     const offset = atEof ? nl.startOffset : next.startOffset;
+    // One caret, as CPython prints for every IndentationError.
     throw new SpySyntaxError('IndentationError',
-      `expected an indented block after ${owner} on line ${locate(this.source, at).line}`,
-      offset, Math.max(atEof ? offset : tokenEnd(next), offset + 1));
+      `expected an indented block after ${owner} on line ${locate(this.source, at).line}`, offset, offset + 1);
   }
 
   /** `with (` … `)` `:` — CPython reads the parentheses as grouping with-items, not a tuple. */

@@ -223,8 +223,10 @@ function matchString(text: string, offset: number): CustomPatternMatcherReturn |
     i++;
   }
   const stop = Math.min(i, n);
+  // CPython counts the line it stopped on; a final line break does not start another line.
+  const lastLine = lineOf(text, n) - (text.endsWith('\n') || text.endsWith('\r') ? 1 : 0);
   const msg = triple
-    ? `unterminated triple-quoted string literal (detected at line ${lineOf(text, n)})`
+    ? `unterminated triple-quoted string literal (detected at line ${Math.max(1, lastLine)})`
     : `unterminated string literal (detected at line ${lineOf(text, stop)})`;
   return matched(text.slice(offset), { fault: msg, offset, end: offset + 1 } satisfies LexFault);
 }

@@ -41,6 +41,7 @@ export function installBuiltins(vm: VM): void {
     b.set(t.name, t);
   }
   for (const e of EXCEPTION_CLASSES) b.set(e.name, e);
+  b.set('complex', complexType);
   b.set('None', null);
   b.set('True', true);
   b.set('False', false);
@@ -74,7 +75,7 @@ export function installBuiltins(vm: VM): void {
     if (args.length) vm.host.write('stdout', vm.str(args[0]));
     const line = vm.host.readLine();
     if (line === null) throw raise(EOFError, 'EOF when reading a line');
-    return line;
+    return line.endsWith('\n') ? line.slice(0, -1) : line;
   });
 
   // ---- introspection ----
@@ -485,10 +486,12 @@ export function installBuiltins(vm: VM): void {
   functionType.getters.set('__annotations__', () => new PyDict());
   functionType.getters.set('__closure__', (f) => { const c = (f as PyFunction).closure; return c ? new PyTuple(c) : null; });
   functionType.dict.set('__get__', new PyNative('__get__', (args) => (args[1] === null ? args[0] : new PyBoundMethod(args[1], args[0])), functionType));
-  PyNativeCls.getters.set('__name__', (f) => (f as PyNative).name);
-  PyNativeCls.getters.set('__qualname__', (f) => (f as PyNative).name);
-  PyNativeCls.getters.set('__module__', (f) => (f as PyNative).module);
-  PyNativeCls.getters.set('__doc__', () => null);
+  for (const t of [PyNativeCls, methodDescriptorType]) {
+    t.getters.set('__name__', (f) => (f as PyNative).name);
+    t.getters.set('__qualname__', (f) => { const n = f as PyNative; return n.owner ? `${n.owner.name}.${n.name}` : n.name; });
+    t.getters.set('__module__', (f) => (f as PyNative).module);
+    t.getters.set('__doc__', () => null);
+  }
   methodTypeCls.getters.set('__self__', (m) => (m as PyBoundMethod).self);
   methodTypeCls.getters.set('__func__', (m) => (m as PyBoundMethod).fn);
   methodTypeCls.getters.set('__name__', (m) => ops.getAttrNested(vm, (m as PyBoundMethod).fn, '__name__'));
@@ -499,7 +502,7 @@ export function installBuiltins(vm: VM): void {
   noneType.dict.set('__bool__', new PyNative('__bool__', () => false, noneType));
 }
 
-import { builtinFunctionType as PyNativeCls, methodType as methodTypeCls } from '../vm/values.js';
+import { builtinFunctionType as PyNativeCls, methodType as methodTypeCls, methodDescriptorType } from '../vm/values.js';
 
 function makeSuper(cls: PyClass, self: Value): PySuper {
   if (self instanceof PyClass && isSubtype(self, cls)) return new PySuper(cls, self, self);
@@ -591,6 +594,8 @@ function iterType(name: string): PyClass {
   return t;
 }
 const enumerateType = iterType('enumerate');
+/** complex numbers are outside spy's subset; the name exists so isinstance checks work */
+const complexType = iterType('complex');
 const zipType = iterType('zip');
 const mapType = iterType('map');
 const filterType = iterType('filter');

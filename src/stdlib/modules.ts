@@ -26,7 +26,7 @@ const streamType = (() => {
 
 class PyStream extends PyObject {
   get cls(): PyClass { return streamType; }
-  constructor(readonly stream: 'stdout' | 'stderr') { super(); }
+  constructor(readonly stream: 'stdout' | 'stderr' | 'stdin') { super(); }
 }
 
 export function installModules(vm: VM): void {
@@ -34,12 +34,33 @@ export function installModules(vm: VM): void {
     arity('write', args, 1, 1);
     const s = args[0];
     if (typeof s !== 'string') throw raise(TypeError, `write() argument must be str, not ${typeOf(s).name}`);
-    vm.host.write((self as PyStream).stream, s);
+    const stream = (self as PyStream).stream;
+    if (stream === 'stdin') throw raise(TypeError, 'not writable');
+    vm.host.write(stream, s);
     return ops.strLength(s);
   });
   method(streamType, 'flush', () => null);
+  method(streamType, 'readline', () => vm.host.readLine() ?? '');
+  method(streamType, 'read', () => {
+    let out = '';
+    for (let line = vm.host.readLine(); line !== null; line = vm.host.readLine()) out += line;
+    return out;
+  });
+  method(streamType, 'readlines', () => {
+    const out: Value[] = [];
+    for (let line = vm.host.readLine(); line !== null; line = vm.host.readLine()) out.push(line);
+    return new PyList(out);
+  });
+  method(streamType, '__iter__', (self) => self);
+  method(streamType, '__next__', () => {
+    const line = vm.host.readLine();
+    if (line === null) throw ops.stopIteration(null);
+    return line;
+  });
+  method(streamType, 'isatty', () => false);
+  method(streamType, 'fileno', (self) => ((self as PyStream).stream === 'stdout' ? 1 : 2));
   method(streamType, 'writelines', (self, args) => {
-    for (const s of ops.iterate(vm, args[0])) vm.host.write((self as PyStream).stream, s as string);
+    for (const s of ops.iterate(vm, args[0])) vm.host.write((self as PyStream).stream as 'stdout', s as string);
     return null;
   });
 
@@ -53,6 +74,7 @@ export function installModules(vm: VM): void {
       ['exit', exit],
       ['stdout', new PyStream('stdout')],
       ['stderr', new PyStream('stderr')],
+      ['stdin', new PyStream('stdin')],
       ['maxsize', 9223372036854775807n],
       ['platform', 'spy'],
       ['version', '3.11.7 (spy)'],

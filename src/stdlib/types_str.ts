@@ -58,7 +58,7 @@ function splitWhitespace(str: string, maxsplit: number): string[] {
     while (i < n && /\s/.test(str[i])) i++;
     if (i >= n) break;
     if (maxsplit >= 0 && out.length >= maxsplit) {
-      out.push(str.slice(i).replace(/\s+$/, ''));
+      out.push(str.slice(i));
       return out;
     }
     let j = i;
@@ -76,7 +76,7 @@ function rsplitWhitespace(str: string, maxsplit: number): string[] {
     while (i > 0 && /\s/.test(str[i - 1])) i--;
     if (i <= 0) break;
     if (maxsplit >= 0 && out.length >= maxsplit) {
-      out.push(str.slice(0, i).replace(/^\s+/, ''));
+      out.push(str.slice(0, i));
       break;
     }
     let j = i;
@@ -235,8 +235,14 @@ export function installStrMethods(vm: VM): void {
   };
   justify('ljust', (str, n, fill) => str + fill.repeat(n));
   justify('rjust', (str, n, fill) => fill.repeat(n) + str);
-  justify('center', (str, n, fill) => {
-    const left = Math.floor(n / 2) + (n & ops.strLength(str) & 1);
+  method(T, 'center', (self, args) => {
+    const str = s(self, 'center');
+    const w = toSmallInt(vm, args[0]);
+    const fill = args.length > 1 ? must(args[1], 'center() argument 2 must be str') : ' ';
+    const n = w - ops.strLength(str);
+    if (n <= 0) return str;
+    // CPython: left = marg // 2 + (marg & width & 1)
+    const left = Math.floor(n / 2) + (n & w & 1);
     return fill.repeat(left) + str + fill.repeat(n - left);
   });
   method(T, 'zfill', (self, args) => {

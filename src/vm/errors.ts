@@ -36,6 +36,17 @@ export const UnboundLocalError = exceptionClass('UnboundLocalError', NameError);
 export const OSError = exceptionClass('OSError', Exception);
 export const FileNotFoundError = exceptionClass('FileNotFoundError', OSError);
 export const TimeoutError = exceptionClass('TimeoutError', OSError);
+export const PermissionError = exceptionClass('PermissionError', OSError);
+export const FileExistsError = exceptionClass('FileExistsError', OSError);
+export const IsADirectoryError = exceptionClass('IsADirectoryError', OSError);
+export const NotADirectoryError = exceptionClass('NotADirectoryError', OSError);
+export const InterruptedError = exceptionClass('InterruptedError', OSError);
+export const ConnectionError = exceptionClass('ConnectionError', OSError);
+export const BrokenPipeError = exceptionClass('BrokenPipeError', ConnectionError);
+export const ConnectionRefusedError = exceptionClass('ConnectionRefusedError', ConnectionError);
+export const ConnectionResetError = exceptionClass('ConnectionResetError', ConnectionError);
+export const ProcessLookupError = exceptionClass('ProcessLookupError', OSError);
+export const StopAsyncIteration = exceptionClass('StopAsyncIteration', Exception);
 export const ReferenceError = exceptionClass('ReferenceError', Exception);
 export const RuntimeError = exceptionClass('RuntimeError', Exception);
 export const NotImplementedError = exceptionClass('NotImplementedError', RuntimeError);
@@ -47,16 +58,26 @@ export const SystemError = exceptionClass('SystemError', Exception);
 export const TypeError = exceptionClass('TypeError', Exception);
 export const ValueError = exceptionClass('ValueError', Exception);
 export const UnicodeError = exceptionClass('UnicodeError', ValueError);
+export const UnicodeDecodeError = exceptionClass('UnicodeDecodeError', UnicodeError);
+export const UnicodeEncodeError = exceptionClass('UnicodeEncodeError', UnicodeError);
 export const Warning = exceptionClass('Warning', Exception);
 export const DeprecationWarning = exceptionClass('DeprecationWarning', Warning);
 export const UserWarning = exceptionClass('UserWarning', Warning);
 export const RuntimeWarning = exceptionClass('RuntimeWarning', Warning);
+export const SyntaxWarning = exceptionClass('SyntaxWarning', Warning);
+export const FutureWarning = exceptionClass('FutureWarning', Warning);
+export const PendingDeprecationWarning = exceptionClass('PendingDeprecationWarning', Warning);
+export const ImportWarning = exceptionClass('ImportWarning', Warning);
+export const ResourceWarning = exceptionClass('ResourceWarning', Warning);
 
 export const EXCEPTION_CLASSES: readonly PyClass[] = [
   BaseException, SystemExit, KeyboardInterrupt, GeneratorExit, Exception, StopIteration, ArithmeticError,
   FloatingPointError, OverflowError, ZeroDivisionError, AssertionError, AttributeError, BufferError, EOFError,
   ImportError, ModuleNotFoundError, LookupError, IndexError, KeyError, MemoryError, NameError, UnboundLocalError,
-  OSError, FileNotFoundError, TimeoutError, ReferenceError, RuntimeError, NotImplementedError, RecursionError,
+  OSError, FileNotFoundError, TimeoutError, PermissionError, FileExistsError, IsADirectoryError, NotADirectoryError,
+  InterruptedError, ConnectionError, BrokenPipeError, ConnectionRefusedError, ConnectionResetError, ProcessLookupError,
+  StopAsyncIteration, UnicodeDecodeError, UnicodeEncodeError, SyntaxWarning, FutureWarning, PendingDeprecationWarning,
+  ImportWarning, ResourceWarning, ReferenceError, RuntimeError, NotImplementedError, RecursionError,
   SyntaxError, IndentationError, TabError, SystemError, TypeError, ValueError, UnicodeError, Warning,
   DeprecationWarning, UserWarning, RuntimeWarning,
 ];

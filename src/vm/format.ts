@@ -89,7 +89,9 @@ export function formatInt(v: N.Int, s: Spec): string {
     while (group(digits, s.grouping, every).length < width) digits = '0' + digits;
     return signOf(neg, s) + prefix + group(digits, s.grouping, every);
   }
-  return pad(prefix + group(digits, s.grouping, every), signOf(neg, s), { ...s, fill: s.align === '=' && prefix ? s.fill : s.fill }, '>');
+  // with '=' alignment the prefix belongs with the sign, before the padding
+  if ((s.align || '>') === '=') return pad(group(digits, s.grouping, every), signOf(neg, s) + prefix, s, '>');
+  return pad(prefix + group(digits, s.grouping, every), signOf(neg, s), s, '>');
 }
 
 export function formatFloat(x: number, s: Spec): string {

@@ -2,6 +2,7 @@
 // key, so `d[1]`, `d[1.0]` and `d[True]` meet, and tuples of plain values compare by content.
 // Keys with a user-defined __hash__/__eq__ go through hash buckets and spy-level equality.
 import { PyObject, PyFloat, PyTuple, Value, PyInstance, PyClass } from './values.js';
+import { lookup } from './types.js';
 
 export interface Entry {
   key: Value;
@@ -68,6 +69,7 @@ function normalize(v: Value, proto: KeyProtocol): unknown {
     return key + ')';
   }
   if (v instanceof PyObject) {
+    if (lookup(v.cls, '__hash__') === null) proto.unhashable(v);
     if (proto.hasCustomHash(v)) return CUSTOM;
     return v;
   }

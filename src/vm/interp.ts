@@ -7,7 +7,7 @@ import { Cont, Frame } from './frame.js';
 import {
   PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
   PyFloat, PyException, PyNativeIter, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
-  PyStaticMethod, PyClassMethod, typeType, objectType,
+  PyStaticMethod, PyClassMethod, PySuper, typeType, objectType, generatorType,
 } from './values.js';
 import { PyDict, PySet, PyGenerator, GenState } from './objects.js';
 import {
@@ -24,7 +24,7 @@ import type { KeyProtocol } from './hashtable.js';
 /** What the VM needs from its host: output streams, input, module sources, a compiler. */
 export interface Host {
   write(stream: 'stdout' | 'stderr', text: string): void;
-  /** one line of stdin without its newline, or null at end of input */
+  /** one line of stdin including its newline (none on a last unterminated line), or null at end of input */
   readLine(): string | null;
   /** source text of a module file, or null when it does not exist */
   readFile(path: string): string | null;
@@ -122,6 +122,7 @@ export class VM implements KeyProtocol {
     if (native) {
       const m = native(this);
       this.modules.set(name, m);
+      this.syncSysModules();
       return m;
     }
     const rel = name.replace(/\./g, '/') + '.spy';
@@ -145,6 +146,7 @@ export class VM implements KeyProtocol {
     if (file !== null) globals.set('__file__', file);
     const mod = new PyModule(name, globals);
     this.modules.set(name, mod);
+    this.syncSysModules();
     try {
       this.nesting++;
       this.runModule(code, globals);
@@ -155,6 +157,15 @@ export class VM implements KeyProtocol {
       this.nesting--;
     }
     return mod;
+  }
+
+  /** sys.modules mirrors the loaded modules. */
+  private syncSysModules(): void {
+    const sys = this.modules.get('sys');
+    const d = sys?.dict.get('modules');
+    if (d instanceof PyDict) {
+      for (const [k, m] of this.modules) d.table.set(k, m, this);
+    }
   }
 
   /** Compiles through the host; a syntax fault becomes a spy SyntaxError. */
@@ -329,13 +340,13 @@ export class VM implements KeyProtocol {
   /** `cls(*args)`: __new__ then __init__, each a soft call when written in spy. */
   construct(cls: PyClass, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
     if (cls === typeType && args.length === 1 && !kw) return this.finish(cont, contData, typeOf(args[0]));
-    const newFn = lookup(cls, '__new__');
-    if (newFn instanceof PyFunction || (newFn instanceof PyStaticMethod && newFn.fn instanceof PyFunction)) {
-      const f = newFn instanceof PyStaticMethod ? newFn.fn : newFn;
+    const found = lookup(cls, '__new__');
+    const newFn = found instanceof PyStaticMethod ? found.fn : found;
+    if (!(newFn instanceof PyNative)) {
       const data: InitArgs = { cls, args, kw, cont, contData };
-      return this.callCont(f, [cls, ...args], kw, Cont.New, data);
+      return this.callCont(newFn as Value, [cls, ...args], kw, Cont.New, data);
     }
-    const obj = (newFn as PyNative).fn([cls, ...args], kw);
+    const obj = newFn.fn([cls, ...args], kw);
     if (obj === PENDING) return PENDING;
     if (!ops.isInstanceOf(obj, cls)) return this.finish(cont, contData, obj);
     return this.runInit(obj, cls, args, kw, cont, contData);
@@ -527,6 +538,7 @@ export class VM implements KeyProtocol {
       // a native that pushed a frame: run it to completion below
       return this.runPushed(this.frame as Frame);
     }
+    if (this.nesting > MAX_NESTING) throw raise(RecursionError, 'maximum recursion depth exceeded while calling a Python object');
     const entry = new Frame(HOST_CALL_CODE, new Map(), null, null, null);
     entry.regs[0] = fn;
     entry.regs[1] = new PyTuple(args);
@@ -720,7 +732,8 @@ export class VM implements KeyProtocol {
               const name = names[arg];
               const cls = typeOf(obj);
               const m = lookup(cls, name);
-              if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) && !ops.instanceHas(obj, name)) {
+              if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) && !ops.instanceHas(obj, name) &&
+                !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper)) {
                 regs[sp - 1] = m;
                 regs[sp++] = obj;
                 break;
@@ -1187,7 +1200,17 @@ export class VM implements KeyProtocol {
               gen.yieldFrom = sub;
               let r: Result;
               if (sub instanceof PyGenerator) r = this.resume(sub, v, Cont.Send, null);
-              else r = ops.sendToIterator(this, sub, v);
+              else if (sub instanceof PyNativeIter) {
+                const n = sub.next();
+                if (n === DONE) {
+                  // the delegate is exhausted: `yield from` evaluates to None
+                  gen.yieldFrom = null;
+                  regs[sp - 1] = null;
+                  pc = arg;
+                  break;
+                }
+                r = n;
+              } else r = ops.sendToIterator(this, sub, v);
               if (r === PENDING) continue outer;
               if (r === DONE_VALUE) { // cannot happen: iterator exhaustion arrives as StopIteration
                 continue outer;
@@ -1369,19 +1392,23 @@ export class VM implements KeyProtocol {
       if (gen.state === GenState.Closed && cont === Cont.GenClose) return null;
       throw exc;
     }
+    const sub = gen.yieldFrom;
+    if (sub instanceof PyGenerator && sub.state === GenState.Suspended && isSubtype(exc.cls, GeneratorExit)) {
+      // close the delegate first, as CPython's gen_close_iter does
+      this.callNested(lookup(generatorTypeRef(), 'close') as Value, [sub]);
+      gen.yieldFrom = null;
+    }
     gen.state = GenState.Running;
     this.pushFrame(gen.frame, cont, null);
-    const sub = gen.yieldFrom;
-    if (sub instanceof PyGenerator && sub.state === GenState.Suspended && !isSubtype(exc.cls, GeneratorExit)) {
+    if (sub instanceof PyGenerator && sub.state === GenState.Suspended) {
+      // the delegating frame waits at its YIELD_VALUE, as while the delegate normally runs
+      gen.frame.pc -= 1;
       sub.state = GenState.Running;
       this.pushFrame(sub.frame, Cont.Send, null);
       this.pendingThrow = exc;
       return PENDING;
     }
-    if (sub !== null && sub !== undefined) {
-      // the delegate is abandoned; drop it from the delegating frame's stack is done by unwinding
-      gen.yieldFrom = null;
-    }
+    if (sub !== null && sub !== undefined) gen.yieldFrom = null;
     this.pendingThrow = exc;
     return PENDING;
   }
@@ -1484,6 +1511,11 @@ interface InitData { obj: Value; cont: Cont; contData: unknown }
 interface InitArgs { cls: PyClass; args: Value[]; kw: Map<string, Value> | null; cont: Cont; contData: unknown }
 
 const CONTINUE = Symbol('continue');
+function generatorTypeRef(): PyClass {
+  return generatorType;
+}
+/** nested loops cost host stack; beyond this many a RecursionError beats a host overflow */
+const MAX_NESTING = 300;
 /** FOR_ITER's "exhausted" answer from a helper */
 export const DONE_VALUE = DONE as unknown as Value;
 

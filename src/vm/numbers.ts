@@ -57,7 +57,7 @@ export function intFloorDiv(a: Int, b: Int): Int {
 }
 
 export function intMod(a: Int, b: Int): Int {
-  if (b === 0 || b === 0n) throw raise(ZeroDivisionError, 'integer division or modulo by zero');
+  if (b === 0 || b === 0n) throw raise(ZeroDivisionError, 'integer modulo by zero');
   if (typeof a === 'number' && typeof b === 'number') {
     let r = a % b;
     if (r !== 0 && (r < 0) !== (b < 0)) r += b;
@@ -189,7 +189,7 @@ export function floatRepr(x: number): string {
   const digits = mant.replace('.', '');
   const decExp = parseInt(e, 10);
   let out: string;
-  if (decExp >= -5 && decExp < 16) {
+  if (decExp >= -4 && decExp < 16) {
     if (decExp < 0) out = '0.' + '0'.repeat(-decExp - 1) + digits;
     else if (digits.length <= decExp + 1) out = digits + '0'.repeat(decExp + 1 - digits.length) + '.0';
     else out = digits.slice(0, decExp + 1) + '.' + digits.slice(decExp + 1);

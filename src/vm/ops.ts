@@ -108,7 +108,7 @@ export function builtinHash(vm: VM, v: Value): N.Int {
     if (!Number.isFinite(f)) return f > 0 ? 314159 : -314159;
     return floatHash(f);
   }
-  if (v instanceof PyTuple && !v.cls.isUserClass) {
+  if (v instanceof PyTuple) {
     // CPython's xxHash-based tuple hash
     const P1 = 11400714785074694791n, P2 = 14029467366897019727n, P5 = 2870177450012600261n;
     const M64 = (1n << 64n) - 1n;
@@ -434,11 +434,11 @@ function builtinBinary(vm: VM, sym: string, a: Value, b: Value): Value | undefin
     return undefined;
   }
   if (tb === 'string' && sym === '*' && aInt) return repeatString(b as string, a as N.Int);
-  if (a instanceof PyList && !a.cls.isUserClass) {
+  if (a instanceof PyList && inheritsOp(a.cls, sym)) {
     if (sym === '+' && b instanceof PyList) return new PyList(a.items.concat(b.items));
     if (sym === '*' && bInt) return new PyList(repeatItems(a.items, b as N.Int));
   }
-  if (a instanceof PyTuple && !a.cls.isUserClass) {
+  if (a instanceof PyTuple && inheritsOp(a.cls, sym)) {
     if (sym === '+' && b instanceof PyTuple) return new PyTuple(a.items.concat(b.items));
     if (sym === '*' && bInt) return new PyTuple(repeatItems(a.items, b as N.Int));
   }
@@ -456,6 +456,13 @@ function builtinBinary(vm: VM, sym: string, a: Value, b: Value): Value | undefin
     return d;
   }
   return undefined;
+}
+
+/** A builtin's operator applies to a subclass instance unless the subclass overrides it. */
+function inheritsOp(cls: PyClass, sym: string): boolean {
+  if (!cls.isUserClass) return true;
+  const m = lookup(cls, BIN_NAMES[sym][0]);
+  return m === undefined || m instanceof PyNative;
 }
 
 function bigDivide(a: bigint, b: bigint): number {
@@ -562,9 +569,13 @@ export function binaryFallback(vm: VM, op: number, a: Value, b: Value, reflected
   throw raise(TypeError, `unsupported operand type(s) for ${shown}: '${ca.name}' and '${cb.name}'`);
 }
 
+/** Builtin types whose arithmetic builtinBinary already tried: their native dunders would loop. */
+const ARITH_TYPES = new Set<PyClass>([intType, boolType, floatType, strType, listType, tupleType, dictType]);
+
 function userBinary(cls: PyClass, name: string): Value | undefined {
-  if (!cls.isUserClass) return undefined;
-  return lookup(cls, name);
+  const m = lookup(cls, name);
+  if (m instanceof PyNative && (m.owner === objectType || ARITH_TYPES.has(m.owner as PyClass))) return undefined;
+  return m;
 }
 
 export function unaryOp(vm: VM, op: number, a: Value): Result {
@@ -766,7 +777,7 @@ export function setAttr(vm: VM, obj: Value, name: string, v: Value): Result {
 }
 
 export function genericSetattr(obj: Value, name: string, v: Value): Value {
-  const d = instanceDict(obj);
+  const d = obj instanceof PyInstance && obj.cls === objectType ? null : instanceDict(obj);
   if (d === null) {
     const cls = typeOf(obj);
     if (lookup(cls, name) !== undefined) throw raise(AttributeError, `'${cls.name}' object attribute '${name}' is read-only`);

@@ -8,11 +8,14 @@ import {
 import { PyDict, PySet, PyGenerator } from './objects.js';
 import { raise, TypeError } from './errors.js';
 import { typeOf, lookup } from './types.js';
+import { objectType } from './values.js';
 import { floatRepr } from './numbers.js';
 import { identityOf } from './hashtable.js';
 import type { VM } from './interp.js';
 
 const active = new Set<object>();
+/** CPython's Py_UNICODE_ISPRINTABLE is false for these categories (space excepted). */
+const NON_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
 
 export function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -23,10 +26,11 @@ export function strRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xad) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c >= 0xd800 && c <= 0xdfff) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
+    else if (c !== 0x20 && NON_PRINTABLE.test(ch)) {
+      if (c < 0x100) out += '\\x' + c.toString(16).padStart(2, '0');
+      else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
+      else out += '\\U' + c.toString(16).padStart(8, '0');
+    } else out += ch;
   }
   return out + quote;
 }
@@ -141,8 +145,8 @@ export function builtinRepr(vm: VM, v: PyObject): string {
   if (v === NotImplemented) return 'NotImplemented';
   if (v === Ellipsis) return 'Ellipsis';
   if (v instanceof PyNativeIter) return `<${v.cls.name} object at ${address(v)}>`;
-  const custom = v.cls.getters.get('__repr__');
-  if (custom) return custom(v) as string;
+  const native = lookup(v.cls, '__repr__');
+  if (native instanceof PyNative && native.owner !== objectType) return vm.callNested(native, [v]) as string;
   const cls = v.cls;
   const mod = cls.module === 'builtins' ? '' : cls.module + '.';
   return `<${mod}${cls.qualname} object at ${address(v)}>`;

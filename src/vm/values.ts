@@ -132,7 +132,7 @@ export class PyFunction extends PyObject {
 }
 
 export class PyNative extends PyObject {
-  get cls(): PyClass { return builtinFunctionType; }
+  get cls(): PyClass { return this.owner === null ? builtinFunctionType : methodDescriptorType; }
   constructor(
     readonly name: string,
     readonly fn: NativeFn,
@@ -259,6 +259,7 @@ export const sliceType = builtinType('slice');
 export const functionType = builtinType('function', 'function', true);
 export const builtinFunctionType = builtinType('builtin_function_or_method');
 export const methodType = builtinType('method');
+export const methodDescriptorType = builtinType('method_descriptor');
 export const cellType = builtinType('cell');
 export const moduleType = builtinType('module');
 export const propertyType = builtinType('property');
@@ -277,7 +278,7 @@ export const Ellipsis = new PyEllipsis();
 for (const t of [typeType, objectType, intType, boolType, floatType, strType, bytesType, noneType, tupleType, listType,
   dictType, setType, frozensetType, rangeType, sliceType, functionType, builtinFunctionType, methodType, cellType,
   moduleType, propertyType, staticmethodType, classmethodType, superType, iteratorType, generatorType,
-  notImplementedType, ellipsisType, codeType]) {
+  notImplementedType, ellipsisType, codeType, methodDescriptorType]) {
   t.cls = typeType;
   if (t !== objectType) {
     t.bases = [t === boolType ? intType : objectType];
@@ -286,7 +287,7 @@ for (const t of [typeType, objectType, intType, boolType, floatType, strType, by
 for (const t of [typeType, objectType, intType, boolType, floatType, strType, bytesType, noneType, tupleType, listType,
   dictType, setType, frozensetType, rangeType, sliceType, functionType, builtinFunctionType, methodType, cellType,
   moduleType, propertyType, staticmethodType, classmethodType, superType, iteratorType, generatorType,
-  notImplementedType, ellipsisType, codeType]) {
+  notImplementedType, ellipsisType, codeType, methodDescriptorType]) {
   t.mro = t === objectType ? [objectType] : t === boolType ? [boolType, intType, objectType] : [t, objectType];
   t.base = t === objectType ? null : t;
 }

@@ -1,7 +1,7 @@
 // Development driver: runs a program parsed by CPython (test/tools/pyast.py) through spy's code
 // generator and VM, so either side can be checked in isolation. Never run by CI.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ScopeTable } from '../../src/compiler/scope.js';
 import { CodeGen } from '../../src/compiler/codegen.js';
@@ -22,7 +22,8 @@ function pyParse(file: string): Module {
 const file = process.argv[2];
 const host = new ProcessHost();
 host.compile = (source: string, filename: string) => {
-  const mod = pyParse(filename);
+  writeFileSync('/tmp/devrun-src.py', source);
+  const mod = pyParse('/tmp/devrun-src.py');
   return new CodeGen(new ScopeTable(mod), filename, source).compileModule(mod);
 };
 const vm = createVM({ host, argv: [file, ...process.argv.slice(3)], path: [dirname(file)] });
