@@ -55,6 +55,8 @@ class Unit {
   readonly blocks: Block[] = [];
   handler: HandlerRegion | null = null;
   position = 0;
+  /** the enclosing class whose name private `__names` are mangled with, if any */
+  className: string | null = null;
 
   constructor(readonly scope: Scope, readonly name: string, readonly qualname: string) {
     for (const p of scope.params) this.varnames.push(p);
@@ -101,8 +103,22 @@ export class CodeGen {
 
   private push(scope: Scope, name: string, qualname: string): void {
     if (this.units.length > 180) throw new SpySyntaxError('SyntaxError', 'too many statically nested blocks', scope.node ? (scope.node as A.Span).start : 0);
+    const outer = this.units.length ? this.u : null;
     this.u = new Unit(scope, name, qualname);
+    this.u.className = scope.kind === 'class' ? name : outer?.className ?? null;
     this.units.push(this.u);
+  }
+
+  /** CPython's _Py_Mangle: `__x` inside class C becomes `_C__x`. */
+  private mangle(name: string): string {
+    const cls = this.u.className;
+    if (cls === null || !name.startsWith('__') || name.endsWith('__') || name.includes('.')) return name;
+    const stripped = cls.replace(/^_+/, '');
+    return stripped ? `_${stripped}${name}` : name;
+  }
+
+  private attrArg(attr: string): number {
+    return this.nameArg(this.mangle(attr));
   }
 
   private pop(flags: number, argcount: number, posonly: number, kwonly: number, firstOffset: number, doc: string | null): CodeObject {
@@ -210,7 +226,7 @@ export class CodeGen {
     const u = this.u;
     const s = u.scope;
     const kind = s.kinds.get(name) ?? (s.kind === 'function' || s.kind === 'comprehension' ? 'global-implicit' : 'global-implicit');
-    const mangled = name;
+    const mangled = this.mangle(name);
     const derefIndex = (): number => {
       let i = u.cellvars.indexOf(name);
       if (i >= 0) return i;
@@ -348,11 +364,11 @@ export class CodeGen {
     } else if (t.kind === 'Attribute') {
       this.expr(t.value);
       this.emit(Op.DUP_TOP);
-      this.emit(Op.LOAD_ATTR, this.nameArg(t.attr));
+      this.emit(Op.LOAD_ATTR, this.attrArg(t.attr));
       this.expr(s.value);
       emitOp();
       this.emit(Op.ROT_TWO);
-      this.emit(Op.STORE_ATTR, this.nameArg(t.attr));
+      this.emit(Op.STORE_ATTR, this.attrArg(t.attr));
     } else if (t.kind === 'Subscript') {
       this.expr(t.value);
       this.subscriptIndex(t.slice);
@@ -789,7 +805,7 @@ export class CodeGen {
       case 'Attribute':
         this.expr(t.value);
         this.at(t);
-        this.emit(Op.STORE_ATTR, this.nameArg(t.attr));
+        this.emit(Op.STORE_ATTR, this.attrArg(t.attr));
         return;
       case 'Subscript':
         this.expr(t.value);
@@ -821,7 +837,7 @@ export class CodeGen {
     this.at(t);
     switch (t.kind) {
       case 'Name': this.nameOp(t.id, 'del'); return;
-      case 'Attribute': this.expr(t.value); this.at(t); this.emit(Op.DELETE_ATTR, this.nameArg(t.attr)); return;
+      case 'Attribute': this.expr(t.value); this.at(t); this.emit(Op.DELETE_ATTR, this.attrArg(t.attr)); return;
       case 'Subscript': this.expr(t.value); this.subscriptIndex(t.slice); this.at(t); this.emit(Op.DELETE_SUBSCR); return;
       case 'Tuple': case 'List': for (const e of t.elts) this.del(e); return;
       default: throw new SpySyntaxError('SyntaxError', `cannot delete ${describeTarget(t)}`, t.start, t.end);
@@ -915,7 +931,7 @@ export class CodeGen {
       case 'Attribute':
         this.expr(e.value);
         this.at(e);
-        this.emit(Op.LOAD_ATTR, this.nameArg(e.attr));
+        this.emit(Op.LOAD_ATTR, this.attrArg(e.attr));
         return;
       case 'Subscript':
         this.expr(e.value);
@@ -1064,7 +1080,7 @@ export class CodeGen {
     if (e.func.kind === 'Attribute' && simple && e.keywords.length === 0) {
       this.expr(e.func.value);
       this.at(e.func);
-      this.emit(Op.LOAD_METHOD, this.nameArg(e.func.attr));
+      this.emit(Op.LOAD_METHOD, this.attrArg(e.func.attr));
       for (const a of e.args) this.expr(a);
       this.at(e);
       this.emit(Op.CALL_METHOD, e.args.length);

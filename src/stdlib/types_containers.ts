@@ -266,10 +266,10 @@ export function installContainerMethods(vm: VM): void {
     method(cls, 'discard', (self, args) => { S(self).table.delete(args[0], vm); return null; });
     method(cls, 'pop', (self) => {
       const st = S(self);
-      const first = st.table.entries().next();
-      if (first.done) throw raise(KeyError, 'pop from an empty set');
-      st.table.delete(first.value.key, vm);
-      return first.value.key;
+      const order = ops.setOrder(vm, st);
+      if (!order.length) throw raise(KeyError, 'pop from an empty set');
+      st.table.delete(order[0], vm);
+      return order[0];
     });
     method(cls, 'clear', (self) => { S(self).table.clear(); return null; });
     method(cls, 'update', (self, args) => { for (const a of args) for (const v of ops.iterate(vm, a)) S(self).table.set(v, null, vm); return null; });

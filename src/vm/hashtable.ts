@@ -68,6 +68,16 @@ function normalize(v: Value, proto: KeyProtocol): unknown {
     }
     return key + ')';
   }
+  if (v instanceof PyObject && (v as { frozenKey?: () => unknown }).frozenKey) {
+    // frozensets compare by content: a key from their sorted element keys
+    const parts: string[] = [];
+    for (const e of (v as unknown as { table: HashTable }).table.entries()) {
+      const k = normalize(e.key, proto);
+      if (k === CUSTOM) return CUSTOM;
+      parts.push(typeof k === 'string' ? `s${k.length}:${k}` : typeof k === 'object' && k !== null ? `o${identityOf(k)}` : `n${String(k)}`);
+    }
+    return 'F(' + parts.sort().join(';') + ')';
+  }
   if (v instanceof PyObject) {
     if (lookup(v.cls, '__hash__') === null) proto.unhashable(v);
     if (proto.hasCustomHash(v)) return CUSTOM;
@@ -78,6 +88,10 @@ function normalize(v: Value, proto: KeyProtocol): unknown {
 
 export class HashTable {
   readonly map = new Map<unknown, Entry>();
+  /** bumped by every insertion or removal: caches of iteration order check it */
+  version = 0;
+  /** the most entries held at once since the last clear (sets size their CPython table by it) */
+  peak = 0;
   /** hash → entries, only for keys with user-defined hashing */
   private buckets: Map<number, Entry[]> | null = null;
 
@@ -111,11 +125,17 @@ export class HashTable {
       if (!b) { b = []; this.buckets.set(hash, b); }
       b.push(e);
       this.map.set(e, e);
+      this.version++;
+      if (this.map.size > this.peak) this.peak = this.map.size;
       return;
     }
     const e = this.map.get(k);
     if (e) e.value = value;
-    else this.map.set(k, { key, value });
+    else {
+      this.map.set(k, { key, value });
+      this.version++;
+      if (this.map.size > this.peak) this.peak = this.map.size;
+    }
   }
 
   delete(key: Value, proto: KeyProtocol): Entry | undefined {
@@ -126,14 +146,17 @@ export class HashTable {
       const b = this.buckets?.get(hash) as Entry[];
       b.splice(b.indexOf(entry), 1);
       this.map.delete(entry);
+      this.version++;
       return entry;
     }
     const e = this.map.get(k);
-    if (e) this.map.delete(k);
+    if (e) { this.map.delete(k); this.version++; }
     return e;
   }
 
   clear(): void {
+    this.version++;
+    this.peak = 0;
     this.map.clear();
     this.buckets = null;
   }
@@ -144,6 +167,7 @@ export class HashTable {
 
   copy(): HashTable {
     const t = new HashTable();
+    t.peak = this.map.size;
     for (const [k, e] of this.map) {
       if (e === k) {
         const ne: Entry = { key: e.key, value: e.value };

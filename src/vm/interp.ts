@@ -670,7 +670,7 @@ export class VM implements KeyProtocol {
               let v = frame.globals.get(name);
               if (v === undefined) {
                 v = this.builtins.get(name);
-                if (v === undefined) throw raise(NameError, `name '${name}' is not defined`);
+                if (v === undefined) throw this.nameError(name, frame);
               }
               regs[sp++] = v;
               break;
@@ -686,7 +686,7 @@ export class VM implements KeyProtocol {
                 v = frame.globals.get(name);
                 if (v === undefined) {
                   v = this.builtins.get(name);
-                  if (v === undefined) throw raise(NameError, `name '${name}' is not defined`);
+                  if (v === undefined) throw this.nameError(name, frame);
                 }
               }
               regs[sp++] = v;
@@ -1351,6 +1351,19 @@ export class VM implements KeyProtocol {
       throw newException(this.builtins.get('KeyboardInterrupt') as PyClass);
     }
     return this.checkInterval;
+  }
+
+  private nameError(name: string, frame: Frame): PyException {
+    const e = raise(NameError, `name '${name}' is not defined`);
+    e.dict.set('name', name);
+    const locals = frame.locals;
+    const builtins = this.builtins;
+    e.scopeNames = () => [
+      locals ? [...locals.keys()] : [...frame.code.varnames, ...frame.code.cellvars, ...frame.code.freevars],
+      [...frame.globals.keys()],
+      [...builtins.keys()],
+    ];
+    return e;
   }
 
   private unboundCell(frame: Frame, i: number): PyException {

@@ -25,7 +25,13 @@ export class PySet extends PyObject {
     super();
     this.cls = cls ?? (frozen ? frozensetType : setType);
     this.table = table ?? new HashTable();
+    this.frozenKey = frozen ? () => true : undefined;
   }
+  /** cached CPython slot order of the elements (see ops.setOrder) */
+  order: Value[] | null = null;
+  orderVersion = -1;
+  /** marks frozensets as keyed by content in hash tables */
+  frozenKey: (() => boolean) | undefined;
   get frozen(): boolean {
     return this.cls === frozensetType || this.cls.mro.includes(frozensetType);
   }

@@ -128,7 +128,7 @@ export function builtinHash(vm: VM, v: Value): N.Int {
   }
   if (v instanceof PySet) {
     let h = 0;
-    for (const e of v.table.entries()) h ^= Number(BigInt.asIntN(32, BigInt(hashOf(vm, e.key))));
+    for (const e of v.table.entries()) h ^= Number(BigInt.asIntN(32, BigInt(hashOf(vm, e.key))) * 3644798167n % 4294967296n);
     return h;
   }
   return identityOf(v as object) * 16;
@@ -226,6 +226,9 @@ function numCmp(a: number | bigint, b: number | bigint): number {
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   const fa = Number(a), fb = Number(b);
   if (Number.isNaN(fa) || Number.isNaN(fb)) return NaN;
+  // an int against an infinite float: the float decides (a huge int converts to inf too)
+  if (typeof b === 'number' && !Number.isFinite(b)) return b > 0 ? -1 : 1;
+  if (typeof a === 'number' && !Number.isFinite(a)) return a > 0 ? 1 : -1;
   if (fa !== fb) return fa < fb ? -1 : 1;
   // equal as floats: compare exactly
   const x = typeof a === 'bigint' ? a : Number.isFinite(a) ? BigInt(Math.trunc(a)) : null;
@@ -267,7 +270,7 @@ function builtinCompare(vm: VM, op: number, a: Value, b: Value): Value | undefin
   if (na !== undefined && nb !== undefined) return cmpResult(op, numCmp(na, nb));
   if (typeof a === 'string' && typeof b === 'string') return cmpResult(op, a < b ? -1 : a > b ? 1 : 0);
   const ca = typeOf(a), cb = typeOf(b);
-  if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple && !ca.isUserClass === !cb.isUserClass)) {
+  if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
     if ((ca.isUserClass && lookup(ca, CMP_NAMES[op]) instanceof PyFunction) || (cb.isUserClass && lookup(cb, CMP_NAMES[op]) instanceof PyFunction)) return undefined;
     return sequenceCompare(vm, op, (a as PyList).items, (b as PyList).items);
   }
@@ -350,8 +353,8 @@ function richCompare(vm: VM, op: number, a: Value, b: Value, soft: boolean): Res
 function userMethod(cls: PyClass, name: string): Value | undefined {
   const m = lookup(cls, name);
   if (m === undefined) return undefined;
-  if (m instanceof PyNative && !cls.isUserClass) return undefined;
-  if (m instanceof PyNative && m.owner === objectType) return undefined;
+  // builtinCompare already answered for the builtin types; their natives would only repeat it
+  if (m instanceof PyNative && (m.owner === objectType || ARITH_TYPES.has(m.owner as PyClass))) return undefined;
   return m;
 }
 
@@ -1073,7 +1076,15 @@ export function nativeIter(vm: VM, obj: Value): PyNativeIter | undefined {
     return new PyNativeIter(() => { if (cur <= stop) return DONE; const v = cur; cur += step; return v; }, rangeIteratorType);
   }
   if (obj instanceof PyDict) return mapIterator(vm, obj, (e) => e.key, dictKeyIteratorType);
-  if (obj instanceof PySet) return mapIterator(vm, obj, (e) => e.key, setIteratorType);
+  if (obj instanceof PySet) {
+    const order = setOrder(vm, obj);
+    const version = obj.table.version;
+    let i = 0;
+    return new PyNativeIter(() => {
+      if (obj.table.version !== version) throw raise(RuntimeErrorCls, 'Set changed size during iteration');
+      return i < order.length ? order[i++] : DONE;
+    }, setIteratorType);
+  }
   if (obj instanceof PyBytes) {
     const b = obj.bytes;
     let i = 0;
@@ -1109,6 +1120,66 @@ export const strIteratorType = iterType('str_ascii_iterator');
 export const rangeIteratorType = iterType('range_iterator');
 export const dictKeyIteratorType = iterType('dict_keyiterator');
 export const setIteratorType = iterType('set_iterator');
+
+/**
+ * The order CPython iterates a set in: its elements placed into an open-addressing table of
+ * CPython's sizes with CPython's probe sequence (setobject.c set_add_entry, LINEAR_PROBES 9,
+ * PERTURB_SHIFT 5, growth at 3/5 full). Elements are replayed in insertion order, so sets
+ * built by adding match CPython exactly; ints, floats and tuples hash as in CPython.
+ */
+export function setOrder(vm: VM, s: PySet): Value[] {
+  if (s.order !== null && s.orderVersion === s.table.version) return s.order;
+  const keys: Value[] = [];
+  for (const e of s.table.entries()) keys.push(e.key);
+  let hashes: bigint[];
+  try {
+    hashes = keys.map((k) => BigInt.asUintN(64, BigInt(hashOf(vm, k))));
+  } catch {
+    return keys;
+  }
+  // CPython's table never shrinks: size it for the most elements this set has held
+  let mask = 7;
+  for (let n = 1; n <= s.table.peak; n++) {
+    if (n * 5 >= mask * 3) {
+      let size = 8;
+      const minused = n > 50000 ? n * 2 : n * 4;
+      while (size <= minused) size <<= 1;
+      mask = size - 1;
+    }
+  }
+  let table: number[] = new Array(mask + 1).fill(-1);
+  let fill = 0;
+  const insert = (tbl: number[], m: number, idx: number): void => {
+    const h = hashes[idx];
+    let perturb = h;
+    let i = Number(h & BigInt(m));
+    for (;;) {
+      if (tbl[i] < 0) { tbl[i] = idx; return; }
+      if (i + 9 <= m) {
+        for (let j = 1; j <= 9; j++) if (tbl[i + j] < 0) { tbl[i + j] = idx; return; }
+      }
+      perturb >>= 5n;
+      i = Number((BigInt(i) * 5n + 1n + perturb) & BigInt(m));
+    }
+  };
+  for (let idx = 0; idx < keys.length; idx++) {
+    insert(table, mask, idx);
+    fill++;
+    if (fill * 5 >= mask * 3) {
+      const used = fill;
+      let size = 8;
+      const minused = used > 50000 ? used * 2 : used * 4;
+      while (size <= minused) size <<= 1;
+      const old = table;
+      mask = size - 1;
+      table = new Array(size).fill(-1);
+      for (const k of old) if (k >= 0) insert(table, mask, k);
+    }
+  }
+  s.order = table.filter((k) => k >= 0).map((k) => keys[k]);
+  s.orderVersion = s.table.version;
+  return s.order;
+}
 
 /** GET_ITER's slow path: builtins natively, user __iter__ softly. */
 export function getIter(vm: VM, obj: Value): Result {
@@ -1273,7 +1344,13 @@ export function dictUpdate(vm: VM, d: PyDict, m: Value, merge: boolean): void {
   if (merge) throw raise(TypeError, `argument after ** must be a mapping, not ${typeOf(m).name}`);
   let i = 0;
   for (const pair of iterate(vm, m)) {
-    const kv = toArray(vm, pair);
+    let kv: Value[];
+    try {
+      kv = toArray(vm, pair);
+    } catch (e) {
+      if (e instanceof PyException && isSubtype(e.cls, TypeError)) throw raise(TypeError, `cannot convert dictionary update sequence element #${i} to a sequence`);
+      throw e;
+    }
     if (kv.length !== 2) throw raise(ValueError, `dictionary update sequence element #${i} has length ${kv.length}; 2 is required`);
     d.table.set(kv[0], kv[1], vm);
     i++;

@@ -10,6 +10,7 @@ import { raise, TypeError } from './errors.js';
 import { typeOf, lookup } from './types.js';
 import { objectType } from './values.js';
 import { floatRepr } from './numbers.js';
+import { setOrder } from './ops.js';
 import { identityOf } from './hashtable.js';
 import type { VM } from './interp.js';
 
@@ -103,7 +104,7 @@ export function builtinRepr(vm: VM, v: PyObject): string {
     const name = v.cls.name;
     return guarded(v, `${name}(...)`, () => {
       const parts: string[] = [];
-      for (const e of v.table.entries()) parts.push(repr(vm, e.key));
+      for (const k of setOrder(vm, v)) parts.push(repr(vm, k));
       if (v.frozen) return parts.length ? `${name}({${parts.join(', ')}})` : `${name}()`;
       if (!parts.length) return `${name}()`;
       return v.cls.isUserClass ? `${name}({${parts.join(', ')}})` : '{' + parts.join(', ') + '}';

@@ -1,7 +1,7 @@
 // Prints an uncaught exception the way CPython 3.11 does (run with -X no_debug_ranges): the
 // chain of causes and contexts, one entry per frame with its source line, runs of identical
 // entries folded into "[Previous line repeated N more times]", and SyntaxError's caret.
-import { PyException, TracebackEntry, Value, PyTuple } from './values.js';
+import { PyException, TracebackEntry, Value, PyTuple, PyList } from './values.js';
 import { CodeObject } from '../bytecode/code.js';
 import { isSubtype } from './types.js';
 import { SyntaxError as SyntaxErrorCls } from './errors.js';
@@ -111,7 +111,9 @@ function syntaxErrorBody(vm: VM, exc: PyException): string {
     const stripped = raw.replace(/^[ \t\f]+/, '');
     const lead = raw.length - stripped.length;
     out += `    ${stripped}\n`;
-    if (typeof offset === 'number') {
+    const msgText = exc.args.items[0];
+    // CPython prints no caret for an unexpected indent
+    if (typeof offset === 'number' && msgText !== 'unexpected indent') {
       const col = Math.max(0, offset - 1 - lead);
       const width = typeof end === 'number' && end > offset ? end - offset : 1;
       out += `    ${' '.repeat(col)}${'^'.repeat(width)}\n`;
@@ -138,9 +140,94 @@ export function formatException(vm: VM, exc: PyException, seen = new Set<PyExcep
   if (isSubtype(exc.cls, SyntaxErrorCls) && exc.dict.has('lineno')) {
     out += syntaxErrorBody(vm, exc);
   } else {
-    out += exceptionHeadline(vm, exc) + '\n';
+    out += exceptionHeadline(vm, exc) + suggestionFor(vm, exc) + '\n';
   }
   return out;
+}
+
+// ---- "Did you mean" (CPython 3.11 Python/suggestions.c) ----------------------------------
+
+const MOVE_COST = 2;
+const CASE_COST = 1;
+
+function substitutionCost(a: number, b: number): number {
+  if ((a & 31) !== (b & 31)) return MOVE_COST;
+  if (a === b) return 0;
+  if (a >= 65 && a <= 90) a += 32;
+  if (b >= 65 && b <= 90) b += 32;
+  return a === b ? CASE_COST : MOVE_COST;
+}
+
+function levenshtein(a: string, b: string, maxCost: number): number {
+  if (a === b) return 0;
+  let as = 0, ae = a.length, bs = 0, be = b.length;
+  while (as < ae && bs < be && a[as] === b[bs]) { as++; bs++; }
+  while (as < ae && bs < be && a[ae - 1] === b[be - 1]) { ae--; be--; }
+  let x = a.slice(as, ae), y = b.slice(bs, be);
+  if (!x.length || !y.length) return (x.length + y.length) * MOVE_COST;
+  if (x.length > 40 || y.length > 40) return maxCost + 1;
+  if (y.length < x.length) [x, y] = [y, x];
+  if ((y.length - x.length) * MOVE_COST > maxCost) return maxCost + 1;
+  const buffer: number[] = [];
+  for (let i = 0; i < x.length; i++) buffer[i] = (i + 1) * MOVE_COST;
+  let result = 0;
+  for (let bi = 0; bi < y.length; bi++) {
+    const code = y.charCodeAt(bi);
+    let distance = bi * MOVE_COST;
+    result = distance;
+    let minimum = Infinity;
+    for (let i = 0; i < x.length; i++) {
+      const substitute = distance + substitutionCost(code, x.charCodeAt(i));
+      distance = buffer[i];
+      const insertDelete = Math.min(result, distance) + MOVE_COST;
+      result = Math.min(insertDelete, substitute);
+      buffer[i] = result;
+      if (result < minimum) minimum = result;
+    }
+    if (minimum > maxCost) return maxCost + 1;
+  }
+  return result;
+}
+
+function closest(candidates: string[], name: string): string | null {
+  if (candidates.length >= 750) return null;
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const item of candidates) {
+    if (item === name) continue;
+    let maxDistance = Math.floor(((name.length + item.length + 3) * MOVE_COST) / 6);
+    maxDistance = Math.min(maxDistance, bestDistance - 1);
+    const d = levenshtein(name, item, maxDistance);
+    if (d > maxDistance) continue;
+    if (best === null || d < bestDistance) { best = item; bestDistance = d; }
+  }
+  return best;
+}
+
+function suggestionFor(vm: VM, exc: PyException): string {
+  const name = exc.dict.get('name');
+  if (typeof name !== 'string') return '';
+  let found: string | null = null;
+  if (exc.scopeNames) {
+    for (const names of exc.scopeNames()) {
+      found = closest(names, name);
+      if (found) break;
+    }
+  } else if (exc.dict.has('obj')) {
+    found = closest(dirOf(vm, exc.dict.get('obj') as Value), name);
+  }
+  return found ? `. Did you mean: '${found}'?` : '';
+}
+
+function dirOf(vm: VM, obj: Value): string[] {
+  const names = new Set<string>();
+  try {
+    const r = vm.callNested(vm.builtins.get('dir') as Value, [obj]);
+    if (r instanceof PyList) for (const n of r.items) if (typeof n === 'string') names.add(n);
+  } catch {
+    return [];
+  }
+  return [...names].sort();
 }
 
 export { PyTuple };

@@ -219,6 +219,8 @@ export class PyException extends PyObject {
   cause: PyException | null = null;
   context: PyException | null = null;
   suppressContext = false;
+  /** NameError only: the names in scope where it was raised, for "Did you mean" */
+  scopeNames: (() => string[][]) | null = null;
   constructor(cls: PyClass, args: PyTuple) {
     super();
     this.cls = cls;
