@@ -500,6 +500,8 @@ export function installBuiltins(vm: VM): void {
   moduleType.getters.set('__name__', (m) => (m as PyModule).name);
   moduleType.getters.set('__dict__', (m) => ops.dictFromMap(vm, (m as PyModule).dict));
   noneType.dict.set('__bool__', new PyNative('__bool__', () => false, noneType));
+  // the builtin types are shared by every VM in the process: drop lookups cached for a previous one
+  classChanged();
 }
 
 import { builtinFunctionType as PyNativeCls, methodType as methodTypeCls, methodDescriptorType } from '../vm/values.js';
