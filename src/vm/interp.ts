@@ -15,7 +15,7 @@ import {
   GeneratorExit, AssertionError, SystemError, MemoryError, ValueError, BaseException, ImportError, KeyError,
   ModuleNotFoundError,
 } from './errors.js';
-import { typeOf, lookup, isSubtype, computeMro, classChanged } from './types.js';
+import { typeOf, lookup, isSubtype, computeMro, classChanged, classFacts } from './types.js';
 import * as ops from './ops.js';
 import { repr as reprOf, str as strOf } from './repr.js';
 import { percentFormat } from './format.js';
@@ -204,8 +204,11 @@ export class VM implements KeyProtocol {
   /** Links a new frame for `fn` on top of the current one (or makes a generator). */
   callFunction(fn: PyFunction, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
     const code = fn.code;
-    const f = new Frame(code, fn.globals, null, null, fn);
-    this.bindArgs(fn, f, args, kw);
+    const f = new Frame(code, fn.globals, null, fn.simple ? fn.closure : null, fn);
+    if (fn.simple && kw === null && args.length === code.argcount) {
+      const regs = f.regs;
+      for (let i = 0; i < args.length; i++) regs[i] = args[i];
+    } else this.bindArgs(fn, f, args, kw);
     if (code.flags & CO_GENERATOR) {
       const gen = new PyGenerator(f, fn.name, fn.qualname);
       f.generator = gen;
@@ -342,6 +345,14 @@ export class VM implements KeyProtocol {
     if (cls === typeType && args.length === 1 && !kw) return this.finish(cont, contData, typeOf(args[0]));
     const found = lookup(cls, '__new__');
     const newFn = found instanceof PyStaticMethod ? found.fn : found;
+    if (cls.nativeKind === 'object' && newFn instanceof PyNative && newFn.owner === objectType) {
+      // the common case: a plain class whose __init__ is written in spy
+      const init = lookup(cls, '__init__');
+      if (init instanceof PyFunction) {
+        const obj = new PyInstance(cls);
+        return this.callFunction(init, [obj, ...args], kw, Cont.Init, { obj, cont, contData });
+      }
+    }
     if (!(newFn instanceof PyNative)) {
       const data: InitArgs = { cls, args, kw, cont, contData };
       return this.callCont(newFn as Value, [cls, ...args], kw, Cont.New, data);
@@ -701,7 +712,10 @@ export class VM implements KeyProtocol {
               const obj = regs[sp - 1] as Value;
               if (obj instanceof PyInstance) {
                 const v = obj.dict.get(names[arg]);
-                if (v !== undefined && !ops.hasDataDescriptor(obj.cls, names[arg])) { regs[sp - 1] = v; break; }
+                if (v !== undefined) {
+                  const dd = classFacts(obj.cls).dataDescriptors;
+                  if (dd === null || !dd.has(names[arg])) { regs[sp - 1] = v; break; }
+                }
               }
               frame.sp = --sp; frame.pc = pc;
               const r = ops.getAttr(this, obj, names[arg], Cont.Push);
@@ -712,9 +726,12 @@ export class VM implements KeyProtocol {
             case Op.STORE_ATTR: {
               const obj = regs[--sp] as Value;
               const v = regs[--sp] as Value;
-              if (obj instanceof PyInstance && !obj.cls.dict.has('__setattr__') && ops.plainSetattr(obj.cls, names[arg])) {
-                obj.dict.set(names[arg], v);
-                break;
+              if (obj instanceof PyInstance) {
+                const cls = classFacts(obj.cls);
+                if (!cls.customSetattr && (cls.dataDescriptors === null || !cls.dataDescriptors.has(names[arg])) && cls !== objectType) {
+                  obj.dict.set(names[arg], v);
+                  break;
+                }
               }
               frame.sp = sp; frame.pc = pc;
               const r = ops.setAttr(this, obj, names[arg], v);
@@ -1092,7 +1109,11 @@ export class VM implements KeyProtocol {
                   callee.depth = frame.depth + 1;
                   if (callee.depth > this.recursionLimit) throw raise(RecursionError, 'maximum recursion depth exceeded');
                   this.frame = callee;
-                  continue outer;
+                  // switch to the callee without leaving the try: the call fast path
+                  frame = callee; code = fcode.code; regs = cr; names = fcode.names;
+                  consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
+                  sp = callee.sp; pc = 0;
+                  break;
                 }
               }
               const args = regs.slice(sp - arg, sp) as Value[];
@@ -1120,7 +1141,11 @@ export class VM implements KeyProtocol {
                   callee.depth = frame.depth + 1;
                   if (callee.depth > this.recursionLimit) throw raise(RecursionError, 'maximum recursion depth exceeded');
                   this.frame = callee;
-                  continue outer;
+                  const fcode = fn.code;
+                  frame = callee; code = fcode.code; regs = cr; names = fcode.names;
+                  consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
+                  sp = callee.sp; pc = 0;
+                  break;
                 }
                 args = regs.slice(sp - arg - 1, sp) as Value[];
               }
@@ -1171,8 +1196,12 @@ export class VM implements KeyProtocol {
               const c = caller as Frame;
               this.frame = c;
               if (cont === Cont.Push && gen === null) {
-                c.regs[c.sp++] = v;
-                continue outer;
+                // back to the caller without leaving the try: the return fast path
+                frame = c; code = c.code.code; regs = c.regs; names = c.code.names;
+                consts = c.code.runtime as Value[];
+                sp = c.sp; pc = c.pc;
+                regs[sp++] = v;
+                break;
               }
               const r = this.complete(c, cont, frame.contData, v, gen !== null);
               if (r !== PENDING) c.regs[c.sp++] = r;

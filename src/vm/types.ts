@@ -1,7 +1,7 @@
 // Type queries every layer needs: the spy type of a value, MRO lookups with a per-class cache,
 // C3 linearisation for new classes, and the type names CPython puts in error messages.
 import {
-  PyClass, PyObject, Value, intType, strType, boolType, noneType, objectType, typeType,
+  PyClass, PyObject, Value, intType, strType, boolType, noneType, objectType, typeType, PyProperty, PyNative,
 } from './values.js';
 import { raise, TypeError } from './errors.js';
 
@@ -42,6 +42,27 @@ export function lookup(cls: PyClass, name: string): Value | undefined {
   }
   cls.cache.set(name, v);
   return v;
+}
+
+/**
+ * Refreshes the per-class facts the attribute fast paths need: which names are data
+ * descriptors, and whether __setattr__ is overridden. Recomputed when any class changes.
+ */
+export function classFacts(cls: PyClass): PyClass {
+  if (cls.factsVersion === globalVersion) return cls;
+  let dd: Set<string> | null = null;
+  for (const c of cls.mro) {
+    for (const [name, v] of c.dict) {
+      if (v instanceof PyProperty || (v instanceof PyObject && v.cls.isUserClass && lookup(v.cls, '__set__') !== undefined)) {
+        (dd ??= new Set()).add(name);
+      }
+    }
+  }
+  cls.dataDescriptors = dd;
+  const sa = lookup(cls, '__setattr__');
+  cls.customSetattr = sa !== undefined && !(sa instanceof PyNative && sa.owner === objectType);
+  cls.factsVersion = globalVersion;
+  return cls;
 }
 
 export function isSubtype(cls: PyClass, base: PyClass): boolean {

@@ -35,6 +35,11 @@ export class PyClass extends PyObject {
   version = 0;
   readonly cache = new Map<string, Value | undefined>();
   cacheVersion = -1;
+  /** names along the MRO bound to data descriptors (property, __set__); null when none */
+  dataDescriptors: Set<string> | null = null;
+  /** the class (or a base) defines __setattr__ in spy */
+  customSetattr = false;
+  factsVersion = -1;
   isException = false;
   /** `__dict__` of instances exists (user classes) */
   hasInstanceDict: boolean;
