@@ -1,18 +1,42 @@
-// Bundles bin/spy.ts and everything it imports into one minified ESM file, dist/spy.mjs.
-// Why: importing chevrotain unbundled costs ~0.5 s of module loading; bundled it is ~0.04 s
-// (DESIGN.md decision 10). Run by `npm run build` and by `prepare`, so `npm ci` produces it.
+// Bundles the `spy` command into dist/: spy.mjs (CLI, VM, stdlib) and compiler.cjs (lexer,
+// parser, code generator, Chevrotain). Why two: importing chevrotain costs ~0.1 s of start-up,
+// and with the bytecode cache an unchanged program never needs the compiler (DESIGN.md
+// decision 10). The compiler bundle is CommonJS so the VM can load it synchronously on demand.
+// Run by `npm run build` and by `prepare`, so `npm ci` produces it.
 import { build } from 'esbuild';
 
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, legalComments: 'none', logLevel: 'warning' };
+
 await build({
+  ...common,
+  entryPoints: ['src/compiler/compile.ts'],
+  outfile: 'dist/compiler.cjs',
+  format: 'cjs',
+});
+
+/** In the CLI bundle, `compiler/compile.js` becomes a stub that requires dist/compiler.cjs on first use. */
+const lazyCompiler = {
+  name: 'lazy-compiler',
+  setup(b) {
+    b.onResolve({ filter: /\/compiler\/compile\.js$/ }, () => ({ path: 'lazy-compiler', namespace: 'spy' }));
+    b.onLoad({ filter: /^lazy-compiler$/, namespace: 'spy' }, () => ({
+      contents: `
+        let loaded = null;
+        export function compileModule(source, filename) {
+          const file = './compiler.cjs'; // a variable, so esbuild leaves the require alone
+          loaded ??= require(file);
+          return loaded.compileModule(source, filename);
+        }`,
+      loader: 'js',
+    }));
+  },
+};
+
+await build({
+  ...common,
   entryPoints: ['bin/spy.ts'],
   outfile: 'dist/spy.mjs',
-  bundle: true,
-  platform: 'node',
   format: 'esm',
-  target: 'node20',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
+  plugins: [lazyCompiler],
   banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
 });

@@ -5,7 +5,7 @@ import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileModule } from './compiler/compile.js';
-import { SpySyntaxError, locate } from './compiler/diagnostics.js';
+import { isSyntaxFault, locate } from './compiler/diagnostics.js';
 import type { CodeObject } from './bytecode/code.js';
 import { VM, Host, Tracer } from './vm/interp.js';
 import { PyException, PyTuple, Value } from './vm/values.js';
@@ -25,7 +25,7 @@ export function compile(source: string, filename: string): CodeObject {
 
 /** A compiler fault as the spy SyntaxError CPython would raise. */
 export function syntaxError(fault: unknown, source: string, filename: string): PyException {
-  if (!(fault instanceof SpySyntaxError)) throw fault;
+  if (!isSyntaxFault(fault)) throw fault;
   const cls = fault.kind === 'IndentationError' ? IndentationError : fault.kind === 'TabError' ? TabError : SyntaxErrorCls;
   const where = locate(source, fault.offset);
   const end = locate(source, Math.max(fault.offset, fault.endOffset));

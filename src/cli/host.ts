@@ -3,6 +3,8 @@
 import { readSync, writeSync } from 'node:fs';
 import type { Host } from '../index.js';
 import { compile, readTextFile } from '../index.js';
+import { cachedCompile } from './cache.js';
+import { VERSION } from './version.js';
 
 export class ProcessHost implements Host {
   private out = '';
@@ -67,7 +69,7 @@ export class ProcessHost implements Host {
     return readTextFile(path);
   }
 
-  compile = compile;
+  compile = cachedCompile(compile, VERSION);
 
   now(): number {
     return Date.now() / 1000;

@@ -8,8 +8,8 @@ import { ProcessHost } from './host.js';
 import { traceLine } from './trace.js';
 import { formatException } from '../vm/traceback.js';
 import { VM } from '../vm/interp.js';
+import { VERSION } from './version.js';
 
-const VERSION = '0.1.0';
 
 export function main(argv: string[]): number {
   const host = new ProcessHost();

@@ -4,6 +4,8 @@
 export type SyntaxErrorKind = 'SyntaxError' | 'IndentationError' | 'TabError';
 
 export class SpySyntaxError extends Error {
+  /** a brand instead of instanceof: the CLI loads the compiler as a separate bundle */
+  readonly isSpySyntaxError = true;
   constructor(
     /** the Python exception class to raise */
     readonly kind: SyntaxErrorKind,
@@ -31,4 +33,8 @@ export function locate(source: string, offset: number): { line: number; column: 
   let text = source.slice(lineStart, lineEnd);
   if (text.endsWith('\r')) text = text.slice(0, -1);
   return { line, column: offset - lineStart + 1, text, lineStart };
+}
+
+export function isSyntaxFault(e: unknown): e is SpySyntaxError {
+  return typeof e === 'object' && e !== null && (e as { isSpySyntaxError?: unknown }).isSpySyntaxError === true;
 }
