@@ -25,6 +25,8 @@ export interface Handler {
 }
 
 export class CodeObject {
+  /** a brand instead of instanceof: the CLI bundles the compiler separately from the VM */
+  readonly isCodeObject = true;
   /** cache slot the VM fills on first run (materialized constants); the compiler leaves it null */
   runtime: unknown = null;
 
@@ -70,4 +72,8 @@ export function lineOfOffset(source: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < source.length; i++) if (source.charCodeAt(i) === 10) line++;
   return line;
+}
+
+export function isCode(c: unknown): c is CodeObject {
+  return typeof c === 'object' && c !== null && (c as { isCodeObject?: unknown }).isCodeObject === true;
 }

@@ -1,7 +1,7 @@
 // The disassembler: a listing in the spirit of `python -m dis` — line numbers, offsets, jump
 // targets marked `>>`, opnames, arguments with their resolved values, handlers, and nested
 // code objects after their parent.
-import { CodeObject, Const } from './code.js';
+import { CodeObject, Const, isCode } from './code.js';
 import { OPCODES, OP_MASK, ARG_SHIFT, CMP_OPS, binOpLabel } from './opcodes.js';
 
 function lineStarts(source: string): number[] {
@@ -27,7 +27,7 @@ export function constRepr(c: Const): string {
     case 'boolean': return c ? 'True' : 'False';
     case 'string': return pyStr(c);
   }
-  if (c instanceof CodeObject) return `<code object ${c.name}, line ${lineAt(lineStarts(c.source), c.firstOffset)}>`;
+  if (isCode(c)) return `<code object ${c.name}, line ${lineAt(lineStarts(c.source), c.firstOffset)}>`;
   if ('float' in c) {
     const f = c.float;
     return Number.isInteger(f) && Math.abs(f) < 1e16 ? `${f}.0` : String(f);
@@ -66,7 +66,7 @@ export function disassemble(code: CodeObject): string {
     if (!first) out += `\nDisassembly of ${constRepr(co)}:\n`;
     first = false;
     out += disassembleOne(co);
-    for (const c of co.consts) if (c instanceof CodeObject) todo.push(c);
+    for (const c of co.consts) if (isCode(c)) todo.push(c);
   }
   return out;
 }

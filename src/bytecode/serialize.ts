@@ -1,6 +1,6 @@
 // Code objects to and from JSON, for the bytecode cache (CPython's __pycache__ idea): a program
 // whose source has not changed runs without loading the parser at all.
-import { CodeObject, Const } from './code.js';
+import { CodeObject, Const, isCode } from './code.js';
 
 export const FORMAT_VERSION = 1;
 
@@ -10,7 +10,7 @@ function constToJson(c: Const): Json {
   if (c === null || typeof c === 'boolean' || typeof c === 'string') return c;
   if (typeof c === 'number') return Object.is(c, -0) ? { i: '-0' } : c;
   if (typeof c === 'bigint') return { b: c.toString() };
-  if (c instanceof CodeObject) return { code: codeToJson(c) };
+  if (isCode(c)) return { code: codeToJson(c) };
   if ('float' in c) return { f: Number.isFinite(c.float) ? c.float : String(c.float) };
   if ('tuple' in c) return { t: c.tuple.map(constToJson) };
   if ('bytes' in c) return { y: [...c.bytes] };

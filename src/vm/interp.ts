@@ -2,7 +2,7 @@
 // link frames instead of recursing in TypeScript; natives that switch or push a frame return
 // PENDING and the loop reloads; one catch is the only unwind path (STYLE.md 2-6).
 import { Op, OP_MASK, ARG_SHIFT, INPLACE_BASE, binOpIndex } from '../bytecode/opcodes.js';
-import { CodeObject, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS, Const } from '../bytecode/code.js';
+import { CodeObject, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS, Const, isCode } from '../bytecode/code.js';
 import { Cont, Frame } from './frame.js';
 import {
   PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
@@ -192,7 +192,7 @@ export class VM implements KeyProtocol {
 
   private materialize(c: Const): Value {
     if (c === null || typeof c !== 'object') return c;
-    if (c instanceof CodeObject) return c as unknown as Value;
+    if (isCode(c)) return c as unknown as Value;
     if ('float' in c) return new PyFloat(c.float);
     if ('tuple' in c) return new PyTuple(c.tuple.map((x) => this.materialize(x)));
     if ('bytes' in c) return new PyBytes(c.bytes);
