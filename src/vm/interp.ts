@@ -845,7 +845,11 @@ export class VM implements KeyProtocol {
             }
             case Op.BINARY_MODULO: {
               const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
-              if (typeof a === 'number' && typeof b === 'number' && a >= 0 && b > 0) { regs[sp - 1] = a % b; break; }
+              if (typeof a === 'number' && typeof b === 'number') {
+                // int32 operands: V8 then uses integer modulo instead of fmod
+                if ((a | 0) === a && (b | 0) === b && a >= 0 && b > 0) { regs[sp - 1] = (a | 0) % (b | 0); break; }
+                if (a >= 0 && b > 0) { regs[sp - 1] = a % b; break; }
+              }
               frame.sp = --sp; frame.pc = pc;
               const r = ops.binaryOp(this, BIN_MOD, a, b);
               if (r === PENDING) continue outer;
@@ -854,7 +858,10 @@ export class VM implements KeyProtocol {
             }
             case Op.BINARY_FLOOR_DIVIDE: {
               const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
-              if (typeof a === 'number' && typeof b === 'number' && a >= 0 && b > 0) { regs[sp - 1] = Math.floor(a / b); break; }
+              if (typeof a === 'number' && typeof b === 'number' && a >= 0 && b > 0) {
+                regs[sp - 1] = (a | 0) === a && (b | 0) === b ? ((a | 0) / (b | 0)) | 0 : Math.floor(a / b);
+                break;
+              }
               frame.sp = --sp; frame.pc = pc;
               const r = ops.binaryOp(this, BIN_FLOORDIV, a, b);
               if (r === PENDING) continue outer;
@@ -965,6 +972,18 @@ export class VM implements KeyProtocol {
               }
               frame.sp = sp; frame.pc = pc;
               if (it instanceof PyGenerator) {
+                if (it.state === GenState.Suspended && frame.depth < this.recursionLimit) {
+                  // resume the generator without leaving the try: the common `for x in gen` case
+                  const g = it.frame;
+                  g.regs[g.sp++] = null;
+                  it.state = GenState.Running;
+                  g.back = frame; g.cont = Cont.ForNext; g.contData = null; g.depth = frame.depth + 1;
+                  this.frame = g;
+                  frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
+                  consts = g.code.runtime as Value[];
+                  sp = g.sp; pc = g.pc;
+                  break;
+                }
                 const r = this.resume(it, null, Cont.ForNext, null);
                 if (r === PENDING) continue outer;
                 regs[sp++] = r;
@@ -1217,7 +1236,16 @@ export class VM implements KeyProtocol {
               const caller = frame.back as Frame;
               frame.back = null;
               this.frame = caller;
-              const r = this.complete(caller, frame.cont, frame.contData, v, false);
+              const yc = frame.cont;
+              if (yc === Cont.ForNext || yc === Cont.GenCall || yc === Cont.Send) {
+                // a yielded value is simply pushed for these callers: switch without leaving the try
+                frame = caller; code = caller.code.code; regs = caller.regs; names = caller.code.names;
+                consts = caller.code.runtime as Value[];
+                sp = caller.sp; pc = caller.pc;
+                regs[sp++] = v;
+                break;
+              }
+              const r = this.complete(caller, yc, frame.contData, v, false);
               if (r !== PENDING) caller.regs[caller.sp++] = r;
               continue outer;
             }
