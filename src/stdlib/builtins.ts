@@ -19,6 +19,7 @@ import * as ops from '../vm/ops.js';
 import * as N from '../vm/numbers.js';
 import { Cont } from '../vm/frame.js';
 import type { VM } from '../vm/interp.js';
+import type { NativeFn } from '../vm/values.js';
 import { fn, method, arity, noKw, toInt, toSmallInt, toFloat, checkKw, kwArg } from './native.js';
 import { identityOf } from '../vm/hashtable.js';
 import { installStrMethods, parseIntLiteral, parseFloatLiteral } from './types_str.js';
@@ -500,6 +501,16 @@ export function installBuiltins(vm: VM): void {
   moduleType.getters.set('__name__', (m) => (m as PyModule).name);
   moduleType.getters.set('__dict__', (m) => ops.dictFromMap(vm, (m as PyModule).dict));
   noneType.dict.set('__bool__', new PyNative('__bool__', () => false, noneType));
+  // one-step construction for the builtin types people call in loops
+  for (const t of [strType, intType, floatType, boolType, tupleType, listType]) {
+    const newFn = (t.dict.get('__new__') as PyStaticMethod).fn as PyNative;
+    const init = t.dict.get('__init__');
+    t.callFast = init instanceof PyNative
+      ? (args, kw) => { const o = newFn.fn([t, ...args], kw); if (o !== PENDING) init.fn([o, ...args], kw); return o; }
+      : (args, kw) => newFn.fn([t, ...args], kw);
+  }
+  const strGeneral = strType.callFast as NativeFn;
+  strType.callFast = (args, kw) => (args.length === 1 && kw === null ? vm.str(args[0]) : strGeneral(args, kw));
   // the builtin types are shared by every VM in the process: drop lookups cached for a previous one
   classChanged();
 }

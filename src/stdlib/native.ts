@@ -19,7 +19,7 @@ export function method(cls: PyClass, name: string, f: Method): void {
   cls.dict.set(name, new PyNative(name, (args, kw) => {
     if (args.length === 0) throw raise(TypeError, `unbound method ${cls.name}.${name}() needs an argument`);
     return f(args[0], args.slice(1), kw);
-  }, cls));
+  }, cls, 'builtins', f));
 }
 
 export function noKw(name: string, kw: Map<string, Value> | null): void {

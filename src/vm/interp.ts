@@ -332,7 +332,13 @@ export class VM implements KeyProtocol {
         fn = fn.fn;
         continue;
       }
-      if (fn instanceof PyClass) return this.construct(fn, args, kw, cont, contData);
+      if (fn instanceof PyClass) {
+        if (fn.callFast !== null) {
+          const r = fn.callFast(args, kw);
+          return r === PENDING || cont === Cont.Push ? r : this.complete(this.frame as Frame, cont, contData, r, false);
+        }
+        return this.construct(fn, args, kw, cont, contData);
+      }
       const callMethod = fn instanceof PyObject ? lookup(typeOf(fn), '__call__') : undefined;
       if (callMethod === undefined) throw raise(TypeError, `'${typeOf(fn).name}' object is not callable`);
       args = [fn, ...args];
@@ -749,8 +755,9 @@ export class VM implements KeyProtocol {
               const name = names[arg];
               const cls = typeOf(obj);
               const m = lookup(cls, name);
-              if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) && !ops.instanceHas(obj, name) &&
-                !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper)) {
+              if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) &&
+                (obj instanceof PyInstance ? !obj.dict.has(name)
+                  : !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper) && !ops.instanceHas(obj, name))) {
                 regs[sp - 1] = m;
                 regs[sp++] = obj;
                 break;
@@ -1149,6 +1156,15 @@ export class VM implements KeyProtocol {
               let args: Value[];
               if (self === undefined) {
                 args = regs.slice(sp - arg, sp) as Value[];
+              } else if (fn instanceof PyNative && fn.method !== null) {
+                // a builtin method: self apart, no argument-array juggling
+                const margs = regs.slice(sp - arg, sp) as Value[];
+                sp -= arg + 2;
+                frame.sp = sp; frame.pc = pc;
+                const r = fn.method(self as Value, margs, null);
+                if (r === PENDING) continue outer;
+                regs[sp++] = r;
+                break;
               } else {
                 if (fn instanceof PyFunction && fn.simple && arg + 1 === fn.code.argcount && !(fn.code.flags & CO_GENERATOR)) {
                   const callee = new Frame(fn.code, fn.globals, null, fn.closure, fn);

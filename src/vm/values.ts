@@ -47,6 +47,8 @@ export class PyClass extends PyObject {
   readonly getters = new Map<string, (self: Value) => Value>();
   /** user classes only: the namespace came from a class statement */
   isUserClass = false;
+  /** builtin types only: `T(args)` in one step when that is all construction does (str(x), int(x)) */
+  callFast: NativeFn | null = null;
 
   constructor(name: string, bases: PyClass[], dict: Map<string, Value>, nativeKind: string, hasInstanceDict: boolean) {
     super();
@@ -144,6 +146,8 @@ export class PyNative extends PyObject {
     /** the type this is a method of (for reprs and self checks), or null for a plain function */
     readonly owner: PyClass | null = null,
     readonly module: string = 'builtins',
+    /** for methods: the body taking self apart from the arguments, so CALL_METHOD needs no slice */
+    readonly method: ((self: Value, args: Value[], kw: Map<string, Value> | null) => Value | typeof PENDING) | null = null,
   ) { super(); }
 }
 
