@@ -36,8 +36,8 @@ export function layout(tokens: IToken[], source: string): IToken[] {
     }
     if (type === Newline) {
       if (brackets.length > 0 || atLineStart) continue; // joined line, or blank/comment-only line
-      out.push(t);
-      lastNewline = t;
+      lastNewline = atComment(t, out, source);
+      out.push(lastNewline);
       atLineStart = true;
       continue;
     }
@@ -62,18 +62,21 @@ export function layout(tokens: IToken[], source: string): IToken[] {
         altCols.push(alt);
         out.push(makeToken(Indent, source.slice(lineStart, t.startOffset), lineStart));
       } else {
-        while (cols.length > 1 && col < cols[cols.length - 1]!) {
-          cols.pop();
-          altCols.pop();
-          out.push(makeToken(Dedent, '', t.startOffset));
-        }
-        if (col !== cols[cols.length - 1]) {
+        // The fault comes before any DEDENT, as in CPython's tokenizer.
+        let level = cols.length - 1;
+        while (level > 0 && col < cols[level]!) level--;
+        if (col !== cols[level]) {
           // CPython's caret for this one sits at the end of the offending line.
           const eol = source.slice(t.startOffset).search(/[\r\n]/);
           return fail('IndentationError', 'unindent does not match any outer indentation level',
             eol < 0 ? source.length : t.startOffset + eol);
         }
-        if (alt !== altCols[altCols.length - 1]) return fail('TabError', 'inconsistent use of tabs and spaces in indentation', lineStart);
+        if (alt !== altCols[level]) return fail('TabError', 'inconsistent use of tabs and spaces in indentation', lineStart);
+        while (cols.length - 1 > level) {
+          cols.pop();
+          altCols.pop();
+          out.push(makeToken(Dedent, '', t.startOffset));
+        }
       }
     }
     if (type === LParen || type === LBracket || type === LBrace) {
@@ -96,14 +99,32 @@ export function layout(tokens: IToken[], source: string): IToken[] {
   }
   if (!atLineStart) {
     // A last line without its line break still ends a statement.
-    const last = out[out.length - 1]!;
-    lastNewline = makeToken(Newline, '', Math.max(tokenEnd(last), source.length));
+    lastNewline = atComment(makeToken(Newline, '', source.length), out, source);
     out.push(lastNewline);
   }
-  // CPython reports a fault at end of input at the last line break, so the final DEDENTs sit there.
-  const eofAt = lastNewline ? lastNewline.startOffset : source.length;
+  const eofAt = endOfInput(source, lastNewline ? lastNewline.startOffset : source.length);
   for (let i = 1; i < cols.length; i++) out.push(makeToken(Dedent, '', eofAt));
   return out;
 }
 
+/**
+ * Where CPython reports a fault found at end of input (so where the final DEDENTs sit): at the
+ * last line break, or at the very end when a last line without a line break holds only spaces
+ * or a comment.
+ */
+export function endOfInput(source: string, lastNewline: number): number {
+  return /[\r\n](?:[ \t\f]+|[ \t\f]*#[^\r\n]*)$/.test(source) ? source.length : lastNewline;
+}
+
 const CLOSING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * A logical NEWLINE starts where a trailing comment does, as CPython's NEWLINE token does — so
+ * "expected ':'" and friends point at the `#`.
+ */
+function atComment(nl: IToken, out: IToken[], source: string): IToken {
+  const last = out[out.length - 1];
+  const hash = last ? source.indexOf('#', tokenEnd(last)) : -1;
+  if (hash < 0 || hash >= nl.startOffset) return nl;
+  return makeToken(Newline, source.slice(hash, nl.startOffset + nl.image.length), hash);
+}

@@ -8,8 +8,9 @@ import type * as A from './ast.js';
 import { SpySyntaxError } from './diagnostics.js';
 import { layout } from './indent.js';
 import { tokenEnd, tokenize } from './lexer.js';
-import { SpyParser, syntaxError } from './parser.js';
+import { exprName, SpyParser, syntaxError } from './parser.js';
 import * as T from './tokens.js';
+import { lineOf } from './tokens.js';
 
 let parser: SpyParser | null = null;
 
@@ -28,17 +29,97 @@ export function parseModule(source: string): A.Module {
     if (first) error = describe(first, tokens, parser, source);
   } catch (e) {
     if (!(e instanceof SpySyntaxError)) throw e;
-    error = e;
+    // A check that looked ahead into a lexical fault reports the fault, as CPython's would
+    // have failed fetching that token.
+    error = parser.nextToken().tokenType === T.ErrorToken ? fault : e;
   }
   if (error) {
-    // CPython re-tokenizes the rest of the file after a parser error and reports a tokenizer
-    // fault instead, except for "unexpected indent".
-    if (fault && error !== fault && error.msg !== 'unexpected indent') throw fault;
+    if (fault && error !== fault && faultWins(error, fault, tokens, source)) throw fault;
     throw inFString(error, fstrings);
   }
   new ContextCheck().module(module!);
   return module!;
 }
+
+/** Faults CPython's tokenizer raises as exceptions as it meets them. */
+const RAISED_BY_TOKENIZER = /^(unterminated |invalid (character|non-printable|decimal|hexadecimal|octal|binary|imaginary|digit)|leading zeros|unmatched |closing parenthesis|source code cannot)/;
+
+/**
+ * Which of a parser error and a later lexical fault CPython reports. After a parser error it
+ * re-tokenizes the rest of the file (_PyPegen_tokenize_full_source_to_check_for_errors) and a
+ * fault the tokenizer raises there wins — but not after "unexpected indent". Faults it only
+ * flags (bad dedents, tabs, a stray backslash) lose, as do those raised while parsing
+ * (string escapes, f-strings). An unclosed bracket wins when the last token CPython's parser
+ * had read is on a later line than the bracket.
+ */
+function faultWins(error: SpySyntaxError, fault: SpySyntaxError, tokens: IToken[], source: string): boolean {
+  if (error.msg === 'unexpected indent') return false;
+  if (RAISED_BY_TOKENIZER.test(fault.msg)) return true;
+  if (!fault.msg.endsWith('was never closed')) return false;
+  const at = furthestRead(error, tokens);
+  return at < 0 || lineOf(source, at) > lineOf(source, fault.offset);
+}
+
+/**
+ * Where CPython's parser had read to when it gave up: the offending token (the end of the
+ * error's range), except that its error rules read one operand further — the expression after
+ * a missing comma, or after `=` in `(x = y` — and peek at the token after it. -1: the end of input.
+ */
+function furthestRead(error: SpySyntaxError, tokens: IToken[]): number {
+  let i = tokens.findIndex((t) => tokenEnd(t) >= error.endOffset);
+  if (i < 0) return error.endOffset - 1;
+  const t = tokens[i]!;
+  if (error.msg.endsWith('Perhaps you forgot a comma?')) i = skipOperand(tokens, i);
+  else if (error.msg === 'invalid syntax' && t.tokenType === T.Equals && ENDS_OPERAND.has(tokens[i - 1]?.tokenType)) {
+    i = skipOperand(tokens, i + 1);
+  }
+  const reached = tokens[i];
+  return reached === undefined || reached.tokenType === T.ErrorToken ? -1 : reached.startOffset;
+}
+
+/** The index after one bitwise_or-ish operand starting at `i` (atoms, trailers, operators). */
+function skipOperand(tokens: IToken[], i: number): number {
+  /** Index after the bracketed group (or f-string) that opens at `k`. */
+  const skipGroup = (k: number, open: Set<TokenType>, close: Set<TokenType>): number => {
+    let depth = 0;
+    do {
+      const type = tokens[k++]!.tokenType;
+      if (open.has(type)) depth++;
+      else if (close.has(type)) depth--;
+    } while (depth > 0 && k < tokens.length);
+    return k;
+  };
+  let wantAtom = true;
+  while (i < tokens.length) {
+    const type = tokens[i]!.tokenType;
+    if (type === T.FStringStart && (wantAtom || tokens[i - 1]?.tokenType === T.StringLit || tokens[i - 1]?.tokenType === T.FStringEnd)) {
+      i = skipGroup(i, FSTRING_OPEN, FSTRING_CLOSE);
+      wantAtom = false;
+    } else if (wantAtom) {
+      if (OPENERS.has(type)) i = skipGroup(i, OPENERS, CLOSERS);
+      else if (type === T.Minus || type === T.Plus || type === T.Tilde) { i++; continue; }
+      else if (ATOMS.has(type)) i++;
+      else break;
+      wantAtom = false;
+    } else if (type === T.Dot) {
+      i += 2;
+    } else if (type === T.LParen || type === T.LBracket) {
+      i = skipGroup(i, OPENERS, CLOSERS);
+    } else if (type === T.StringLit && tokens[i - 1]!.tokenType === T.StringLit) {
+      i++;
+    } else if (type === T.DoubleStar || (type.CATEGORIES ?? []).includes(T.BitOperator)) {
+      i++;
+      wantAtom = true;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+const ATOMS = new Set<TokenType>([T.Identifier, T.NumberLit, T.StringLit, T.None, T.True, T.False, T.Ellipsis]);
+const FSTRING_OPEN = new Set<TokenType>([T.FStringStart]);
+const FSTRING_CLOSE = new Set<TokenType>([T.FStringEnd]);
 
 // ---- parser errors → CPython's messages -------------------------------------------------------
 
@@ -49,6 +130,12 @@ const EXPR_START = new Set<TokenType>([
 ]);
 const OPENERS = new Set<TokenType>([T.LParen, T.LBracket, T.LBrace, T.FStringFieldStart]);
 const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace, T.FStringFieldEnd]);
+/** Tokens an operand can end with. */
+const ENDS_OPERAND = new Set<TokenType | undefined>([
+  T.Identifier, T.NumberLit, T.StringLit, T.FStringEnd, T.RParen, T.RBracket, T.RBrace, T.None, T.True, T.False, T.Ellipsis,
+]);
+/** Tokens that can end an atom, so a `(` after one opens a call. */
+const ENDS_ATOM = new Set<TokenType>([T.Identifier, T.RParen, T.RBracket, T.RBrace, T.StringLit, T.FStringEnd]);
 
 function describe(e: IRecognitionException, tokens: IToken[], p: SpyParser, source: string): SpySyntaxError {
   const tok = e.token;
@@ -59,26 +146,48 @@ function describe(e: IRecognitionException, tokens: IToken[], p: SpyParser, sour
     const at = tokenEnd(tok) - 1;
     return new SpySyntaxError('IndentationError', 'unexpected indent', at, at + 1);
   }
+  if (tok.tokenType === T.Dedent) return new SpySyntaxError('IndentationError', 'unexpected unindent', tok.startOffset, tok.startOffset + 1);
   const i = tokens.indexOf(tok);
   const prev = tokens[i - 1];
-  if (EXPR_START.has(tok.tokenType) && prev && p.lastExpr && tokenEnd(prev) === p.lastExprEnd) {
-    const e = p.lastExpr;
+  let depth = 0;
+  let opener: IToken | undefined;
+  const openers: IToken[] = [];
+  for (let k = 0; k < i; k++) {
+    const type = tokens[k]!.tokenType;
+    if (OPENERS.has(type)) openers.push(tokens[k]!);
+    else if (CLOSERS.has(type)) openers.pop();
+  }
+  depth = openers.length;
+  opener = openers[depth - 1];
+  const afterExpr = prev !== undefined && p.lastExpr !== null && tokenEnd(prev) === p.lastExprEnd;
+  // `x.y := 1`: CPython's invalid_named_expression (but a plain name, or a call's argument, is
+  // just invalid syntax there).
+  if (tok.tokenType === T.ColonEqual && afterExpr && !(p.lastExpr!.kind === 'Name' && p.lastExprStart === p.lastExpr!.start)) {
+    const before = opener ? tokens[tokens.indexOf(opener) - 1] : undefined;
+    const inCall = opener?.tokenType === T.LParen && before !== undefined && ENDS_ATOM.has(before.tokenType);
+    if (!inCall) {
+      return syntaxError(`cannot use assignment expressions with ${exprName(p.lastExpr!)}`, p.lastExprStart, p.lastExprEnd);
+    }
+  }
+  // `a not b`: CPython stands at the token after the `not`, and `[a not b]` misses a comma.
+  const next = tokens[i + 1];
+  const strayNot = tok.tokenType === T.Not && ENDS_OPERAND.has(prev?.tokenType) && next !== undefined && next.tokenType !== T.In;
+  if (strayNot && !EXPR_START.has(next.tokenType) && next.tokenType !== T.Minus && next.tokenType !== T.Plus) {
+    return syntaxError('invalid syntax', next.startOffset, tokenEnd(next));
+  }
+  if (EXPR_START.has(tok.tokenType) && afterExpr) {
+    const e = p.lastExpr!;
     // `print "x"`: CPython's invalid_legacy_expression.
     if (e.kind === 'Name' && (e.id === 'print' || e.id === 'exec') && p.lastExprStart === e.start && tok.tokenType !== T.LParen) {
       return syntaxError(`Missing parentheses in call to '${e.id}'. Did you mean ${e.id}(...)?`, e.start, tokenEnd(tok));
     }
     // `[a b]`: CPython's invalid_expression, only inside brackets and not for `name "string"`.
-    let depth = 0;
-    for (let k = 0; k < i; k++) {
-      const type = tokens[k]!.tokenType;
-      if (OPENERS.has(type)) depth++;
-      else if (CLOSERS.has(type)) depth--;
-    }
     const nameThenString = e.kind === 'Name' && p.lastExprStart === e.start && (tok.tokenType === T.StringLit || tok.tokenType === T.FStringStart);
     if (depth > 0 && !nameThenString) {
-      return syntaxError('invalid syntax. Perhaps you forgot a comma?', p.lastExprStart, tokenEnd(tok));
+      return syntaxError('invalid syntax. Perhaps you forgot a comma?', p.lastExprStart, tokenEnd(strayNot ? next : tok));
     }
   }
+  if (strayNot) return syntaxError('invalid syntax', next.startOffset, tokenEnd(next));
   return syntaxError('invalid syntax', tok.startOffset, tokenEnd(tok));
 }
 

@@ -12,6 +12,7 @@ import {
 } from 'chevrotain';
 import type * as A from './ast.js';
 import { locate, SpySyntaxError } from './diagnostics.js';
+import { endOfInput } from './indent.js';
 import { tokenEnd } from './lexer.js';
 import * as T from './tokens.js';
 
@@ -43,10 +44,16 @@ for (const [t, op] of [
 
 const ELLIPSIS: A.EllipsisValue = Object.freeze({ ellipsis: true as const });
 
+/** Tokens a bitwise_or operand can start with. */
+const OPERAND_START = new Set<TokenType>([
+  T.Identifier, T.NumberLit, T.StringLit, T.FStringStart, T.LParen, T.LBracket, T.LBrace, T.None, T.True,
+  T.False, T.Ellipsis, T.Minus, T.Plus, T.Tilde,
+]);
+
 // ---- small helpers --------------------------------------------------------------------------
 
 export function syntaxError(msg: string, offset: number, end = offset + 1): SpySyntaxError {
-  return new SpySyntaxError('SyntaxError', msg, offset, Math.max(end, offset + 1));
+  return new SpySyntaxError('SyntaxError', msg, offset, end > offset ? end : offset + 1);
 }
 
 function addStmt(body: A.Stmt[], s: A.Stmt | A.Stmt[]): void {
@@ -101,9 +108,16 @@ export function exprName(e: A.Expr): string {
   }
 }
 
-/** CPython's _PyPegen_get_invalid_target: the first part of `e` that cannot be assigned/deleted. */
-function invalidTarget(e: A.Expr, ctx: 'store' | 'del'): A.Expr | null {
+/**
+ * CPython's _PyPegen_get_invalid_target: the first part of `e` that cannot be assigned ('for':
+ * in a for-target) or deleted. A for-target's `(a in b)` reads as the `in` of the loop, so
+ * CPython looks only at its left side there.
+ */
+function invalidTarget(e: A.Expr, ctx: 'store' | 'del' | 'for'): A.Expr | null {
   switch (e.kind) {
+    case 'Compare':
+      if (ctx !== 'for') return e;
+      return e.ops[0] === 'in' ? invalidTarget(e.left, ctx) : null;
     case 'List': case 'Tuple':
       for (const x of e.elts) {
         const bad = invalidTarget(x, ctx);
@@ -113,6 +127,16 @@ function invalidTarget(e: A.Expr, ctx: 'store' | 'del'): A.Expr | null {
     case 'Starred': return ctx === 'del' ? e : invalidTarget(e.value, ctx);
     case 'Name': case 'Attribute': case 'Subscript': return null;
     default: return e;
+  }
+}
+
+/** Whether `e` is made only of names, attributes, subscripts, starred items, lists and tuples. */
+function isTarget(e: A.Expr): boolean {
+  switch (e.kind) {
+    case 'Name': case 'Attribute': case 'Subscript': return true;
+    case 'Starred': return isTarget(e.value);
+    case 'List': case 'Tuple': return e.elts.every(isTarget);
+    default: return false;
   }
 }
 
@@ -372,7 +396,7 @@ export class SpyParser extends EmbeddedActionsParser {
   private source = '';
   /** Expressions written inside parentheses (targets and messages depend on it). */
   private parens = new WeakSet<A.Expr>();
-  /** The last expression completed and its token span: error messages look back at it. */
+  /** The last expression noted (see noteExpr) and its token span. */
   lastExpr: A.Expr | null = null;
   lastExprStart = -1;
   lastExprEnd = -1;
@@ -395,6 +419,35 @@ export class SpyParser extends EmbeddedActionsParser {
     this.lastExprStart = this.lastExprEnd = -1;
     this.input = tokens;
     return this.file();
+  }
+
+  /**
+   * Notes a disjunction just parsed where CPython's grammar tries its invalid_expression rule
+   * (an expression, a for-target), for the messages that look back at it: "Perhaps you forgot
+   * a comma?", "Missing parentheses in call to 'print'".
+   */
+  private noteExpr(e: A.Expr, start: number): A.Expr {
+    if (!this.RECORDING_PHASE) {
+      this.lastExpr = e;
+      this.lastExprStart = start;
+      this.lastExprEnd = this.lastEnd();
+    }
+    return e;
+  }
+
+  /** `def f((a))` / `lambda (a): 0`: CPython's own message for a parameter in parentheses. */
+  private noParenParam(isDef: boolean | undefined): void {
+    const t = this.LA(1);
+    if (this.RECORDING_PHASE || t.tokenType !== T.LParen) return;
+    throw syntaxError(`${isDef ? 'Function' : 'Lambda expression'} parameters cannot be parenthesized`, t.startOffset);
+  }
+
+  /** Whether a binary operator may follow: anything but a `not` without its `in`. */
+  private readonly notInAhead = (): boolean => this.LA(1).tokenType !== T.Not || this.LA(2).tokenType === T.In;
+
+  /** The token after the last one consumed (after an error: the one the parser stopped at). */
+  nextToken(): IToken {
+    return this.LA(1);
   }
 
   // ---- helpers used inside rules ----
@@ -454,10 +507,14 @@ export class SpyParser extends EmbeddedActionsParser {
     return e;
   }
 
-  private toTarget<E extends A.Expr>(e: E, ctx: 'store' | 'del'): E {
+  private toTarget<E extends A.Expr>(e: E, ctx: 'store' | 'del' | 'for'): E {
     const bad = invalidTarget(e, ctx);
     if (bad) throw syntaxError(`cannot ${ctx === 'del' ? 'delete' : 'assign to'} ${exprName(bad)}`, bad.start, bad.end);
-    setCtx(e, ctx);
+    if (ctx === 'for' && !isTarget(e)) {
+      const t = this.LA(1);
+      throw syntaxError('invalid syntax', this.offsetOf(t), tokenEnd(t));
+    }
+    setCtx(e, ctx === 'del' ? 'del' : 'store');
     return e;
   }
 
@@ -478,18 +535,18 @@ export class SpyParser extends EmbeddedActionsParser {
       (e.kind === 'Constant' && (e.value === null || e.value === true || e.value === false));
   }
 
-  /** End of the bitwise_or that starts `v`, or -1 when `v` does not start with one. */
-  private leadingBitOrEnd(v: A.Expr): number {
+  /** The bitwise_or that `v` starts with, or null when it starts otherwise (`not`, `lambda`, …). */
+  private leadingBitOr(v: A.Expr): A.Expr | null {
     for (;;) {
-      if (this.parens.has(v)) return v.end;
+      if (this.parens.has(v)) return v;
       switch (v.kind) {
-        case 'Tuple': if (v.elts.length === 0) return v.end; v = v.elts[0]!; continue;
+        case 'Tuple': if (v.elts.length === 0) return v; v = v.elts[0]!; continue;
         case 'BoolOp': v = v.values[0]!; continue;
         case 'Compare': v = v.left; continue;
         case 'IfExp': v = v.body; continue;
-        case 'UnaryOp': return v.op === 'not' ? -1 : v.end;
-        case 'Lambda': case 'Yield': case 'YieldFrom': case 'Starred': case 'NamedExpr': return -1;
-        default: return v.end;
+        case 'UnaryOp': return v.op === 'not' ? null : v;
+        case 'Lambda': case 'Yield': case 'YieldFrom': case 'Starred': case 'NamedExpr': return null;
+        default: return v;
       }
     }
   }
@@ -507,17 +564,24 @@ export class SpyParser extends EmbeddedActionsParser {
   /** A condition followed by `=` (`if x = 1:`). */
   private noEquals(test: A.Expr): void {
     if (this.RECORDING_PHASE || this.LA(1).tokenType !== T.Equals) return;
-    this.equalsHint(test, tokenEnd(this.LA(2)));
+    const after = this.LA(2);
+    // Without an operand after the `=`, CPython has no hint: just invalid syntax at the `=`.
+    if (!OPERAND_START.has(after.tokenType)) return;
+    this.equalsHint(test, tokenEnd(after));
   }
 
   private assign(values: A.Expr[], start: number): A.Assign {
     const targets = values.slice(0, -1);
     const value = values[values.length - 1]!;
-    if (targets.length === 1 && invalidTarget(targets[0]!, 'store') !== null) {
-      // As CPython: with one `=`, the last element before it is read as a comparison typo.
+    if (targets.some((t) => invalidTarget(t, 'store') !== null)) {
+      // CPython's invalid_named_expression: the first `x = y` of the statement reads as a typo
+      // for `==` when `y` starts with a bitwise_or that no further `=` follows.
       const t = targets[0]!;
-      const rhsEnd = this.leadingBitOrEnd(value);
-      if (rhsEnd >= 0) this.equalsHint(t.kind === 'Tuple' && !this.parens.has(t) ? t.elts[t.elts.length - 1]! : t, rhsEnd);
+      const next = targets[1] ?? value;
+      const rhs = this.leadingBitOr(next);
+      if (rhs !== null && (targets.length === 1 || rhs !== next)) {
+        this.equalsHint(t.kind === 'Tuple' && !this.parens.has(t) ? t.elts[t.elts.length - 1]! : t, rhs.end);
+      }
     }
     for (const t of targets) {
       if ((t.kind === 'Yield' || t.kind === 'YieldFrom') && !this.parens.has(t)) {
@@ -551,9 +615,12 @@ export class SpyParser extends EmbeddedActionsParser {
 
   private missingBlock(owner: string, at: number, nl: IToken): never {
     const next = this.LA(1);
-    // At end of input CPython points at the line break after the colon.
-    const atEof = next.tokenType === EOF || (next.tokenType === T.Dedent && next.startOffset === nl.startOffset);
-    const offset = atEof ? nl.startOffset : next.startOffset;
+    let k = 1;
+    while (this.LA(k).tokenType === T.Dedent) k++;
+    // CPython points at the next line's first token, or — when that line dedents or input
+    // ends — at the line break after the colon.
+    const offset = this.LA(k).tokenType === EOF ? endOfInput(this.source, nl.startOffset)
+      : next.tokenType === T.Dedent ? nl.startOffset : next.startOffset;
     // One caret, as CPython prints for every IndentationError.
     throw new SpySyntaxError('IndentationError',
       `expected an indented block after ${owner} on line ${locate(this.source, at).line}`, offset, offset + 1);
@@ -561,6 +628,7 @@ export class SpyParser extends EmbeddedActionsParser {
 
   /** `with (` … `)` `:` — CPython reads the parentheses as grouping with-items, not a tuple. */
   private parenthesizedWithItems(): boolean {
+    if (this.LA(2).tokenType === T.Yield) return false; // `with (yield):` — a with item is never a yield
     let depth = 0;
     for (let i = 1; ; i++) {
       const type = this.LA(i).tokenType;
@@ -636,7 +704,12 @@ export class SpyParser extends EmbeddedActionsParser {
     const first = this.SUBRULE(this.rhs);
     return this.OR([
       { ALT: () => {
-        this.CONSUME(T.Colon);
+        const colon = this.CONSUME(T.Colon);
+        // `f():` and nothing after: CPython never got past the colon with a target it cannot annotate.
+        if (!this.RECORDING_PHASE && this.LA(1).tokenType === T.Newline &&
+          first.kind !== 'Name' && first.kind !== 'Attribute' && first.kind !== 'Subscript') {
+          throw syntaxError('invalid syntax', colon.startOffset, tokenEnd(colon));
+        }
         const annotation = this.SUBRULE(this.expression);
         const value = this.OPTION(() => {
           this.CONSUME(T.Equals);
@@ -897,8 +970,9 @@ export class SpyParser extends EmbeddedActionsParser {
     if (!this.RECORDING_PHASE) {
       const next = this.LA(1);
       if (next.tokenType !== T.Except && next.tokenType !== T.Finally) {
-        const at = next.tokenType === EOF ? this.LA(0).startOffset : next.startOffset;
-        throw syntaxError("expected 'except' or 'finally' block", at, tokenEnd(next));
+        // At end of input CPython points at the last line break, where the final DEDENTs sit.
+        if (next.tokenType === EOF) throw syntaxError("expected 'except' or 'finally' block", this.LA(0).startOffset);
+        throw syntaxError("expected 'except' or 'finally' block", next.startOffset, tokenEnd(next));
       }
     }
     const handlers: A.ExceptHandler[] = [];
@@ -1000,6 +1074,7 @@ export class SpyParser extends EmbeddedActionsParser {
     const t = this.CONSUME(T.Def);
     const name = identName(this.CONSUME(T.Identifier));
     this.expect(0, T.LParen, '(');
+    this.noParenParam(true);
     const args = this.OPTION(() => this.SUBRULE(this.params, ARGS_DEF)) ?? null;
     this.CONSUME(T.RParen);
     const returns = this.OPTION2(() => {
@@ -1047,6 +1122,7 @@ export class SpyParser extends EmbeddedActionsParser {
     let pending = null as IToken | null;
     this.MANY(() => {
       pending = this.listComma(0, pending);
+      this.noParenParam(annotated);
       this.OPTION(() => {
         items.push(this.SUBRULE2(this.paramItem, ARGS));
         pending = null;
@@ -1169,6 +1245,7 @@ export class SpyParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.lambdef) },
       { ALT: () => {
         const body = this.SUBRULE(this.opExpr);
+        this.noteExpr(body, start);
         return this.OPTION(() => {
           this.CONSUME(T.If);
           const test = this.SUBRULE2(this.opExpr);
@@ -1182,17 +1259,13 @@ export class SpyParser extends EmbeddedActionsParser {
         }) ?? body;
       } },
     ]);
-    if (!this.RECORDING_PHASE) {
-      this.lastExpr = e;
-      this.lastExprStart = start;
-      this.lastExprEnd = this.lastEnd();
-    }
     return e;
   });
 
   // lambdef: 'lambda' [lambda_params] ':' expression
   public readonly lambdef = this.RULE('lambdef', (): A.Lambda => {
     const t = this.CONSUME(T.Lambda);
+    this.noParenParam(false);
     const args = this.OPTION(() => this.SUBRULE(this.params, ARGS_LAMBDA)) ?? null;
     this.CONSUME(T.Colon);
     const body = this.SUBRULE(this.expression);
@@ -1209,7 +1282,8 @@ export class SpyParser extends EmbeddedActionsParser {
     const first = this.SUBRULE(this.factor);
     const firstEnd = this.lastEnd();
     let flat = null as Flat | null;
-    this.MANY2(() => {
+    // `a not b` is no operator: stop before the `not`, so `[a not b]` reads as a missing comma.
+    this.MANY2({ GATE: this.notInAhead, DEF: () => {
       const op = this.OR([
         { ALT: (): OpName => { this.CONSUME2(T.Not); this.CONSUME(T.In); return 'not in'; } },
         { ALT: (): OpName => {
@@ -1219,17 +1293,15 @@ export class SpyParser extends EmbeddedActionsParser {
         { ALT: (): OpName => OP_OF[this.CONSUME(T.BinaryOperator).tokenTypeIdx]! },
       ]);
       let more = null as IToken[] | null;
-      this.MANY3(() => { (more ??= []).push(this.CONSUME4(T.Not)); });
+      // Only `and` and `or` take a `not` operand: `a + not b` fails at the `not`, as in CPython.
+      this.MANY3({ GATE: () => op === 'and' || op === 'or', DEF: () => { (more ??= []).push(this.CONSUME4(T.Not)); } });
       const s = this.LA(1).startOffset;
       const operand = this.SUBRULE2(this.factor);
       if (!this.RECORDING_PHASE) (flat ??= new Flat(first, start, firstEnd, nots)).add(op, more, operand, s, this.lastEnd());
-    });
+    } });
     if (this.RECORDING_PHASE) return first;
-    if (flat === null) {
-      if (nots === null) return first;
-      flat = new Flat(first, start, firstEnd, nots);
-    }
-    return flat.build();
+    if (flat === null && nots !== null) flat = new Flat(first, start, firstEnd, nots);
+    return flat === null ? first : flat.build();
   });
 
   // bitwise_or … term, flattened: factor (('|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/'
@@ -1347,7 +1419,7 @@ export class SpyParser extends EmbeddedActionsParser {
         pending = null;
       });
     });
-    return this.ACTION(() => splitArgs(items, pending !== null));
+    return this.ACTION(() => splitArgs(items, pending !== null, this.LA(1)));
   });
 
   // arg: '*' expression | '**' expression | NAME '=' expression | named_expression [for_if_clauses]
@@ -1364,8 +1436,11 @@ export class SpyParser extends EmbeddedActionsParser {
     } },
     { GATE: () => this.LA(2).tokenType === T.Equals, IGNORE_AMBIGUITIES: true, ALT: (): ArgItem => {
       const n = this.CONSUME(T.Identifier);
-      this.CONSUME(T.Equals);
+      const eq = this.CONSUME(T.Equals);
       const value = this.SUBRULE3(this.expression);
+      if (!this.RECORDING_PHASE && this.LA(1).tokenType === T.For) {
+        throw syntaxError("invalid syntax. Maybe you meant '==' or ':=' instead of '='?", n.startOffset, tokenEnd(eq));
+      }
       return { kind: 'kw', value, name: identName(n), start: n.startOffset, end: this.lastEnd() };
     } },
     { ALT: (): ArgItem => {
@@ -1407,13 +1482,16 @@ export class SpyParser extends EmbeddedActionsParser {
     const start = this.LA(1).startOffset;
     const first = this.SUBRULE(this.targetItem);
     const elts = this.SUBRULE(this.listRest, { ARGS: [TARGETS, first] });
-    return this.ACTION(() => this.toTarget(elts ? tuple(elts, start, this.lastEnd()) : first, 'store'));
+    return this.ACTION(() => this.toTarget(elts ? tuple(elts, start, this.lastEnd()) : first, 'for'));
   });
 
   // star_target: '*' bitwise_or | bitwise_or
   public readonly targetItem = this.RULE('targetItem', (): A.Expr => this.OR([
     { ALT: () => this.SUBRULE(this.starItem) },
-    { ALT: () => this.SUBRULE2(this.bitOrExpr) },
+    { ALT: () => {
+      const start = this.LA(1).startOffset;
+      return this.noteExpr(this.SUBRULE2(this.bitOrExpr), start);
+    } },
   ]));
 
   // yield_expr: 'yield' 'from' expression | 'yield' [star_expressions]
@@ -1712,8 +1790,11 @@ function concatStrings(parts: (IToken | A.JoinedStr)[], start: number, end: numb
   return { kind: 'JoinedStr', values, start, end };
 }
 
-/** Splits call arguments and checks their order, with CPython's messages. */
-function splitArgs(items: ArgItem[], trailing: boolean): CallArgs {
+/**
+ * Splits call arguments and checks their order, with CPython's messages. `after` is the token
+ * after the arguments, where CPython puts the caret for a misplaced positional argument.
+ */
+function splitArgs(items: ArgItem[], trailing: boolean, after: IToken): CallArgs {
   const args: A.Expr[] = [];
   const keywords: A.Keyword[] = [];
   let genexp: A.Comprehension | null = null;
@@ -1727,8 +1808,8 @@ function splitArgs(items: ArgItem[], trailing: boolean): CallArgs {
         args.push(genexp);
         break;
       case 'pos':
-        if (sawDoubleStar) throw syntaxError('positional argument follows keyword argument unpacking', it.start, it.end);
-        if (sawKeyword) throw syntaxError('positional argument follows keyword argument', it.start, it.end);
+        if (sawDoubleStar) throw syntaxError('positional argument follows keyword argument unpacking', after.startOffset, tokenEnd(after));
+        if (sawKeyword) throw syntaxError('positional argument follows keyword argument', after.startOffset, tokenEnd(after));
         args.push(it.value);
         break;
       case 'star':

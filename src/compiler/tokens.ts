@@ -85,13 +85,13 @@ function matchNumber(text: string, offset: number): CustomPatternMatcherReturn |
   // CPython allows a keyword right after a number (`1if x else y`) with only a warning.
   const endsCleanly = (i: number): boolean => {
     const c = at(i);
-    const rest = (s: string) => text.startsWith(s, i + 1);
-    if (c === 97 && rest('nd')) return true;
-    if (c === 101 && rest('lse')) return true;
-    if (c === 102 && rest('or')) return true;
+    const word = (s: string) => text.startsWith(s, i + 1) && !isPotentialIdChar(at(i + 1 + s.length));
+    if (c === 97 && word('nd')) return true;
+    if (c === 101 && word('lse')) return true;
+    if (c === 102 && word('or')) return true;
     if (c === 105) { const n = at(i + 1); if (n === 102 || n === 110 || n === 115) return true; }
-    if (c === 111 && rest('r')) return true;
-    if (c === 110 && rest('ot')) return true;
+    if (c === 111 && word('r')) return true;
+    if (c === 110 && word('ot')) return true;
     return !isPotentialIdChar(c) || i >= text.length;
   };
   const clean = (s: string) => s.replace(/_/g, '');
