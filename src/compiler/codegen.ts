@@ -470,7 +470,7 @@ export class CodeGen {
   /** The handler region in effect outside block i (the one enclosing it). */
   private handlerOutside(i: number, blocks: Block[]): HandlerRegion | null {
     const b = blocks[i];
-    if ((b.kind === 'finally-try' || b.kind === 'with') && b.region) return b.region;
+    if (b.kind === 'finally-try' || b.kind === 'with') return b.region;
     return this.u.handler;
   }
 
