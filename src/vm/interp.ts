@@ -630,9 +630,10 @@ export class VM implements KeyProtocol {
           throw exc;
         }
         for (;;) {
-          if (--ticker < 0 && !this.atomic) ticker = this.periodic();
           if (tracer !== null) { frame.sp = sp; tracer(this, frame, pc, sp); }
           const ins = code[pc++];
+          // after the fetch, so whatever the check raises is blamed on (and handled at) this instruction
+          if (--ticker < 0 && !this.atomic) ticker = this.periodic();
           const arg = ins >>> ARG_SHIFT;
           switch (ins & OP_MASK) {
             case Op.NOP: break;
