@@ -2,7 +2,7 @@
 // Exit codes: the program's own, 1 for an uncaught error, 2 for bad usage or a missing file.
 import { Command, CommanderError } from 'commander';
 import { Chalk } from 'chalk';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createVM, runProgram, compile, disassemble, syntaxError, reportUncaught, readTextFile } from '../index.js';
 import { ProcessHost } from './host.js';
 import { traceLine } from './trace.js';
@@ -43,11 +43,13 @@ export function main(argv: string[]): number {
         exitCode = 2;
         return;
       }
+      // CPython (3.9+) names the main script by its absolute path in tracebacks and __file__
+      const shown = resolve(file);
       const vm = createVM({
-        host, argv: [file, ...args], path: [dirname(file)],
+        host, argv: [file, ...args], path: [dirname(shown)],
         tracer: opts.trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
       });
-      exitCode = runProgram(vm, source, file);
+      exitCode = runProgram(vm, source, shown);
     });
 
   program

@@ -63,7 +63,7 @@ describe('spy command', () => {
     expect(r.out).toBe(readFileSync('programs/hello.out', 'utf8'));
     const lines = r.err.trim().split('\n');
     expect(lines.length).toBeGreaterThan(3);
-    for (const line of lines) expect(line).toMatch(/^programs\/hello\.spy:\d+ \S+ +\d+ [A-Z_]+/);
+    for (const line of lines) expect(line).toMatch(/^\/.*\/programs\/hello\.spy:\d+ \S+ +\d+ [A-Z_]+/);
   });
 
   it('reads stdin for input()', () => {
@@ -93,4 +93,15 @@ describe('example programs through the bytecode cache', () => {
       }
     });
   }
+});
+
+describe('tracebacks name the main script as CPython does', () => {
+  it('uses its absolute path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spy-cli-'));
+    writeFileSync(join(dir, 'boom.spy'), 'def f():\n    return 1 / 0\nf()\n');
+    const r = spawnSync(process.execPath, [join(process.cwd(), SPY), 'boom.spy'], { cwd: dir, encoding: 'utf8', env: { ...process.env, SPY_NO_CACHE: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`Traceback (most recent call last):\n  File "${join(dir, 'boom.spy')}", line 3, in <module>\n    f()\n  File "${join(dir, 'boom.spy')}", line 2, in f\n    return 1 / 0\nZeroDivisionError: division by zero\n`);
+    rmSync(dir, { recursive: true });
+  });
 });
