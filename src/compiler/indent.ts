@@ -43,7 +43,8 @@ export function layout(tokens: IToken[], source: string): IToken[] {
     }
     if (atLineStart) {
       atLineStart = false;
-      const lineStart = Math.max(source.lastIndexOf('\n', t.startOffset - 1), source.lastIndexOf('\r', t.startOffset - 1)) + 1;
+      let lineStart = t.startOffset;
+      for (let c = source.charCodeAt(lineStart - 1); lineStart > 0 && c !== 10 && c !== 13; c = source.charCodeAt(--lineStart - 1));
       let col = 0;
       let alt = 0;
       for (let i = lineStart; i < t.startOffset; i++) {
@@ -113,7 +114,8 @@ export function layout(tokens: IToken[], source: string): IToken[] {
  * or a comment.
  */
 export function endOfInput(source: string, lastNewline: number): number {
-  return /[\r\n](?:[ \t\f]+|[ \t\f]*#[^\r\n]*)$/.test(source) ? source.length : lastNewline;
+  const lastLine = source.slice(Math.max(source.lastIndexOf('\n'), source.lastIndexOf('\r')) + 1);
+  return lastLine.length < source.length && /^(?:[ \t\f]+|[ \t\f]*#.*)$/.test(lastLine) ? source.length : lastNewline;
 }
 
 const CLOSING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -124,7 +126,9 @@ const CLOSING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
  */
 function atComment(nl: IToken, out: IToken[], source: string): IToken {
   const last = out[out.length - 1];
-  const hash = last ? source.indexOf('#', tokenEnd(last)) : -1;
-  if (hash < 0 || hash >= nl.startOffset) return nl;
-  return makeToken(Newline, source.slice(hash, nl.startOffset + nl.image.length), hash);
+  if (!last) return nl;
+  for (let i = tokenEnd(last); i < nl.startOffset; i++) {
+    if (source.charCodeAt(i) === 35 /* # */) return makeToken(Newline, source.slice(i, nl.startOffset + nl.image.length), i);
+  }
+  return nl;
 }

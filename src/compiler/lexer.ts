@@ -34,8 +34,9 @@ export function tokenize(source: string): LexResult {
   shared ??= createLexer();
   const out: IToken[] = [];
   const fstrings: number[] = [];
+  const tokens = shared.tokenize(source).tokens;
   try {
-    for (const t of shared.tokenize(source).tokens) accept(t, source, out, fstrings);
+    for (let i = 0; i < tokens.length; i++) accept(tokens[i]!, source, out, fstrings);
   } catch (e) {
     if (!(e instanceof SpySyntaxError)) throw e;
     out.push(makeToken(ErrorToken, '', e.offset, e));

@@ -237,10 +237,31 @@ class Flat {
 
 /** What a lookahead function needs of the parser it runs on (`this`). */
 interface Peeker { LA(n: number): IToken }
-type TokenSet = boolean[]; // indexed by tokenTypeIdx
 
-const PROD_CLASS: Record<OptionalProductionType, new (...a: never[]) => IProduction> = {
-  Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator,
+/** A set of token types: one flag per tokenTypeIdx, and how many are set. */
+class TokenSet {
+  readonly has: Uint8Array;
+  size = 0;
+  constructor(width: number) {
+    this.has = new Uint8Array(width);
+  }
+  add(idx: number): void {
+    if (this.has[idx] === 0) { this.has[idx] = 1; this.size++; }
+  }
+  addAll(other: TokenSet): void {
+    if (other.size === 0) return;
+    const h = other.has;
+    for (let i = 0; i < h.length; i++) if (h[i] !== 0) this.add(i);
+  }
+  members(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.has.length; i++) if (this.has[i] !== 0) out.push(i);
+    return out;
+  }
+}
+
+const PROD_CLASS: Record<OptionalProductionType | 'Alternation', new (...a: never[]) => IProduction> = {
+  Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator, Alternation,
 };
 
 /**
@@ -253,6 +274,11 @@ const PROD_CLASS: Record<OptionalProductionType, new (...a: never[]) => IProduct
 class FirstSetStrategy implements ILookaheadStrategy {
   private readonly first = new Map<Rule, TokenSet>();
   private readonly nullable = new Map<Rule, boolean>();
+  /** Each rule's decisions by "<production class> <occurrence>". */
+  private readonly decisions = new Map<Rule, Map<string, IProduction>>();
+
+  /** `width`: one more than the largest tokenTypeIdx. */
+  constructor(private readonly width: number) {}
 
   validate(options: { rules: Rule[]; tokenTypes: TokenType[]; grammarName: string }): ILookaheadValidationError[] {
     return new LLkLookaheadStrategy({ maxLookahead: 1 }).validate(options);
@@ -260,16 +286,16 @@ class FirstSetStrategy implements ILookaheadStrategy {
 
   initialize({ rules }: { rules: Rule[] }): void {
     for (const r of rules) {
-      this.first.set(r, []);
+      this.first.set(r, new TokenSet(this.width));
       this.nullable.set(r, false);
     }
     for (let changed = true; changed;) {
       changed = false;
       for (const r of rules) {
         const set = this.first.get(r)!;
-        const before = set.length + set.filter(Boolean).length;
+        const before = set.size;
         const nullable = this.seq(r.definition, set);
-        if (nullable !== this.nullable.get(r) || set.length + set.filter(Boolean).length !== before) {
+        if (nullable !== this.nullable.get(r) || set.size !== before) {
           this.nullable.set(r, nullable);
           changed = true;
         }
@@ -278,13 +304,19 @@ class FirstSetStrategy implements ILookaheadStrategy {
   }
 
   buildLookaheadForAlternation(options: { prodOccurrence: number; rule: Rule; hasPredicates: boolean }) {
-    const alt = find(options.rule.definition, Alternation, options.prodOccurrence) as Alternation;
-    const sets: TokenSet[] = [];
+    const alt = this.decision(options.rule, 'Alternation', options.prodOccurrence) as Alternation;
+    const sets: Uint8Array[] = [];
     const nullable: boolean[] = [];
+    const choice: number[] = [];
+    let fallback: number | undefined;
     for (const a of alt.definition) {
-      const set: TokenSet = [];
-      nullable.push(this.seq((a as Alternative).definition, set));
-      sets.push(set);
+      const set = new TokenSet(this.width);
+      const empty = this.seq((a as Alternative).definition, set);
+      // First alternative wins, and one that may be empty takes whatever is left.
+      if (fallback === undefined) for (const idx of set.members()) choice[idx] ??= sets.length;
+      if (empty) fallback ??= sets.length;
+      nullable.push(empty);
+      sets.push(set.has);
     }
     const n = sets.length;
     if (options.hasPredicates) {
@@ -293,17 +325,10 @@ class FirstSetStrategy implements ILookaheadStrategy {
         for (let t = 0; t < n; t++) {
           const gate = orAlts?.[t]?.GATE;
           if (gate !== undefined && !gate.call(this)) continue;
-          if (nullable[t] || sets[t]![idx]) return t;
+          if (nullable[t] || sets[t]![idx] === 1) return t;
         }
         return undefined;
       };
-    }
-    // First alternative wins, and an alternative that may be empty takes whatever is left.
-    const choice: number[] = [];
-    let fallback: number | undefined;
-    for (let t = 0; t < n && fallback === undefined; t++) {
-      sets[t]!.forEach((yes, idx) => { if (yes && choice[idx] === undefined) choice[idx] = t; });
-      if (nullable[t]) fallback = t;
     }
     return function (this: Peeker): number | undefined {
       return choice[this.LA(1).tokenTypeIdx] ?? fallback;
@@ -311,12 +336,39 @@ class FirstSetStrategy implements ILookaheadStrategy {
   }
 
   buildLookaheadForOptional(options: { prodOccurrence: number; prodType: OptionalProductionType; rule: Rule }) {
-    const prod = find(options.rule.definition, PROD_CLASS[options.prodType], options.prodOccurrence) as Option;
-    const set: TokenSet = [];
+    const prod = this.decision(options.rule, options.prodType, options.prodOccurrence) as Option;
+    const set = new TokenSet(this.width);
     this.seq(prod.definition, set);
+    if (set.size === 1) {
+      // The common case (MANY over `,` or `.`): one compare.
+      const only = set.members()[0]!;
+      return function (this: Peeker): boolean {
+        return this.LA(1).tokenTypeIdx === only;
+      };
+    }
+    const has = set.has;
     return function (this: Peeker): boolean {
-      return set[this.LA(1).tokenTypeIdx] === true;
+      return has[this.LA(1).tokenTypeIdx] === 1;
     };
+  }
+
+  /** The production of a kind with an occurrence index in a rule (indexed on first use). */
+  private decision(rule: Rule, kind: keyof typeof PROD_CLASS, idx: number): IProduction {
+    let byKey = this.decisions.get(rule);
+    if (!byKey) {
+      byKey = new Map();
+      const index = (defs: IProduction[]) => {
+        for (const p of defs) {
+          if (p instanceof NonTerminal || p instanceof Terminal) continue;
+          const name = Object.keys(PROD_CLASS).find((k) => p.constructor === PROD_CLASS[k as keyof typeof PROD_CLASS]);
+          if (name) byKey!.set(`${name} ${(p as Option).idx}`, p);
+          index((p as Option).definition);
+        }
+      };
+      index(rule.definition);
+      this.decisions.set(rule, byKey);
+    }
+    return byKey.get(`${kind} ${idx}`)!;
   }
 
   /** Adds FIRST of a sequence to `out`; true when the whole sequence can be empty. */
@@ -328,12 +380,12 @@ class FirstSetStrategy implements ILookaheadStrategy {
   private prod(p: IProduction, out: TokenSet): boolean {
     if (p instanceof Terminal) {
       const t = p.terminalType;
-      out[t.tokenTypeIdx!] = true;
-      for (const idx of t.categoryMatches ?? []) out[idx] = true; // a category matches its members
+      out.add(t.tokenTypeIdx!);
+      for (const idx of t.categoryMatches ?? []) out.add(idx); // a category matches its members
       return false;
     }
     if (p instanceof NonTerminal) {
-      this.first.get(p.referencedRule)!.forEach((yes, idx) => { if (yes) out[idx] = true; });
+      out.addAll(this.first.get(p.referencedRule)!);
       return this.nullable.get(p.referencedRule)!;
     }
     if (p instanceof Alternation) {
@@ -350,17 +402,6 @@ class FirstSetStrategy implements ILookaheadStrategy {
     }
     throw new Error('unknown grammar production');
   }
-}
-
-/** The production of a class with occurrence index `idx` in a rule body (not inside sub-rules). */
-function find(defs: IProduction[], cls: new (...a: never[]) => IProduction, idx: number): IProduction | undefined {
-  for (const p of defs) {
-    if (p instanceof cls && (p as Option).idx === idx) return p;
-    if (p instanceof NonTerminal || p instanceof Terminal) continue;
-    const inner = find((p as Option).definition, cls, idx);
-    if (inner) return inner;
-  }
-  return undefined;
 }
 
 // ---- intermediate shapes --------------------------------------------------------------------
@@ -406,7 +447,8 @@ export class SpyParser extends EmbeddedActionsParser {
     // LL(1) throughout: k=2 lookahead analysis was most of the start-up cost, so the few
     // two-token decisions are explicit GATEs and list items are optional after each comma.
     super(T.parserTokens, {
-      maxLookahead: 1, skipValidations: !validate, recoveryEnabled: false, lookaheadStrategy: new FirstSetStrategy(),
+      maxLookahead: 1, skipValidations: !validate, recoveryEnabled: false,
+      lookaheadStrategy: new FirstSetStrategy(Math.max(...T.parserTokens.map((t) => t.tokenTypeIdx!)) + 1),
     });
     this.performSelfAnalysis();
   }
@@ -662,25 +704,26 @@ export class SpyParser extends EmbeddedActionsParser {
   ]));
 
   // simple_stmts: simple_stmt (';' simple_stmt)* [';'] NEWLINE
+  // Read as (simple_stmt [';'])+ NEWLINE, going round again only after a `;` (one rule call
+  // less per statement than calling a simple_stmt rule).
   public readonly simpleStmts = this.RULE('simpleStmts', (): A.Stmt[] => {
-    const stmts = [this.SUBRULE(this.simpleStmt)];
-    let pending = null as IToken | null;
-    this.MANY(() => {
-      const semi = this.CONSUME(T.Semicolon);
-      if (pending !== null && !this.RECORDING_PHASE) throw syntaxError('invalid syntax', semi.startOffset, tokenEnd(semi));
-      pending = semi;
-      this.OPTION(() => {
-        stmts.push(this.SUBRULE2(this.simpleStmt));
-        pending = null;
-      });
-    });
+    const stmts: A.Stmt[] = [];
+    let more = true;
+    this.AT_LEAST_ONE({ GATE: () => more, DEF: () => {
+      stmts.push(this.OR(this.simpleAlts ??= this.simpleStatements()));
+      more = this.OPTION(() => this.CONSUME(T.Semicolon)) !== undefined;
+    } });
     this.CONSUME(T.Newline);
     return stmts;
   });
 
+  /** Alternatives of simple_stmt (built once: they capture nothing). */
+  private simpleAlts: IOrAlt<A.Stmt>[] | undefined;
+
   // simple_stmt: 'pass' | 'break' | 'continue' | return_stmt | raise_stmt | global_stmt
   //   | nonlocal_stmt | del_stmt | assert_stmt | import_name | import_from | expression_stmt
-  public readonly simpleStmt = this.RULE('simpleStmt', (): A.Stmt => this.OR([
+  private simpleStatements(): IOrAlt<A.Stmt>[] {
+    return [
     { ALT: () => { const t = this.CONSUME(T.Pass); return { kind: 'Pass', start: t.startOffset, end: tokenEnd(t) }; } },
     { ALT: () => { const t = this.CONSUME(T.Break); return { kind: 'Break', start: t.startOffset, end: tokenEnd(t) }; } },
     { ALT: () => { const t = this.CONSUME(T.Continue); return { kind: 'Continue', start: t.startOffset, end: tokenEnd(t) }; } },
@@ -692,7 +735,8 @@ export class SpyParser extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.importStmt) },
     { ALT: () => this.SUBRULE(this.fromStmt) },
     { ALT: () => this.SUBRULE(this.exprStmt) },
-  ]));
+    ];
+  }
 
   // expression_stmt: star_expressions
   //   | single_target ':' expression ['=' annotated_rhs]
@@ -701,8 +745,11 @@ export class SpyParser extends EmbeddedActionsParser {
   // The left side is parsed as an expression and converted to a target once `=` is seen.
   public readonly exprStmt = this.RULE('exprStmt', (): A.Stmt => {
     const start = this.LA(1).startOffset;
-    const first = this.SUBRULE(this.rhs);
-    return this.OR([
+    const first = this.OR([
+      { ALT: () => this.SUBRULE(this.yieldExpr) },
+      { ALT: () => this.SUBRULE(this.starExpressions) },
+    ]);
+    return this.OR2([
       { ALT: () => {
         const colon = this.CONSUME(T.Colon);
         // `f():` and nothing after: CPython never got past the colon with a target it cannot annotate.
@@ -1175,24 +1222,27 @@ export class SpyParser extends EmbeddedActionsParser {
   // star_expressions: star_expression (',' star_expression)* [',']
   public readonly starExpressions = this.RULE('starExpressions', (): A.Expr => {
     const start = this.LA(1).startOffset;
-    const first = this.SUBRULE(this.starExpression);
-    const elts = this.SUBRULE(this.listRest, { ARGS: [STAR_EXPRESSIONS, first] });
+    // The first item inline (not via starExpression): most statements are just one expression.
+    const first = this.OR([
+      { ALT: () => this.SUBRULE(this.starItem) },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
+    const elts = this.OPTION(() => this.SUBRULE(this.listRest, { ARGS: [STAR_EXPRESSIONS, first] }));
     return elts ? tuple(elts, start, this.lastEnd()) : first;
   });
 
-  // list_rest: (',' [list_item])*  — the tail of a comma-separated list whose first item the
-  // caller parsed; null when there was no comma. An item is optional after each comma because
-  // that is how a trailing comma reads with one token of lookahead.
-  public readonly listRest = this.RULE('listRest', (kind?: ListKind, first?: A.Expr): A.Expr[] | null => {
-    let elts = null as A.Expr[] | null;
+  // list_rest: (',' [list_item])+  — the tail of a comma-separated list whose first item the
+  // caller parsed (callers make it optional: no comma, no tuple). An item is optional after
+  // each comma because that is how a trailing comma reads with one token of lookahead.
+  public readonly listRest = this.RULE('listRest', (kind?: ListKind, first?: A.Expr): A.Expr[] => {
+    const elts = [first!];
     let pending = null as IToken | null;
-    this.MANY(() => {
+    this.AT_LEAST_ONE(() => {
       const comma = this.CONSUME(T.Comma);
       if (pending !== null && !this.RECORDING_PHASE) throw syntaxError('invalid syntax', comma.startOffset, tokenEnd(comma));
       pending = comma;
-      elts ??= [first!];
       this.OPTION(() => {
-        elts!.push(this.SUBRULE(this.listItem, LIST_ARGS[kind!]));
+        elts.push(this.SUBRULE(this.listItem, LIST_ARGS[kind!]));
         pending = null;
       });
     });
@@ -1228,15 +1278,20 @@ export class SpyParser extends EmbeddedActionsParser {
 
   // named_expression: NAME ':=' expression | expression
   public readonly namedExpression = this.RULE('namedExpression', (): A.Expr => this.OR([
-    { GATE: () => this.LA(2).tokenType === T.ColonEqual, IGNORE_AMBIGUITIES: true, ALT: () => {
-      const n = this.CONSUME(T.Identifier);
-      this.CONSUME(T.ColonEqual);
-      const value = this.SUBRULE(this.expression);
-      const target: A.Name = { kind: 'Name', id: identName(n), ctx: 'store', start: n.startOffset, end: tokenEnd(n) };
-      return { kind: 'NamedExpr', target, value, start: n.startOffset, end: this.lastEnd() };
-    } },
-    { ALT: () => this.SUBRULE2(this.expression) },
+    { GATE: this.walrusAhead, IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.walrus) },
+    { ALT: () => this.SUBRULE(this.expression) },
   ]));
+
+  private readonly walrusAhead = (): boolean => this.LA(2).tokenType === T.ColonEqual;
+
+  // assignment_expression: NAME ':=' expression
+  public readonly walrus = this.RULE('walrus', (): A.NamedExpr => {
+    const n = this.CONSUME(T.Identifier);
+    this.CONSUME(T.ColonEqual);
+    const value = this.SUBRULE(this.expression);
+    const target: A.Name = { kind: 'Name', id: identName(n), ctx: 'store', start: n.startOffset, end: tokenEnd(n) };
+    return { kind: 'NamedExpr', target, value, start: n.startOffset, end: this.lastEnd() };
+  });
 
   // expression: lambdef | disjunction ['if' disjunction 'else' expression]
   public readonly expression = this.RULE('expression', (): A.Expr => {
@@ -1244,7 +1299,7 @@ export class SpyParser extends EmbeddedActionsParser {
     const e = this.OR([
       { ALT: () => this.SUBRULE(this.lambdef) },
       { ALT: () => {
-        const body = this.SUBRULE(this.opExpr);
+        const body = this.disjunction(4);
         this.noteExpr(body, start);
         return this.OPTION(() => {
           this.CONSUME(T.If);
@@ -1275,34 +1330,41 @@ export class SpyParser extends EmbeddedActionsParser {
   // disjunction … sum, flattened:  operand (binop operand)*  with operand: 'not'* factor and
   // binop: 'or' | 'and' | comparison operators | 'not' 'in' | 'is' ['not'] | '|' | '^' | '&'
   //   | '<<' | '>>' | '+' | '-' | '*' | '/' | '//' | '%' | '@'
-  public readonly opExpr = this.RULE('opExpr', (): A.Expr => {
+  public readonly opExpr = this.RULE('opExpr', (): A.Expr => this.disjunction(0));
+
+  /**
+   * The body of opExpr, also inlined into `expression` (most operands come through there, and
+   * a rule call costs more than its DSL calls). `k` offsets the DSL occurrence indices so they
+   * stay distinct from the host rule's own.
+   */
+  private disjunction(k: number): A.Expr {
     let nots = null as IToken[] | null;
-    this.MANY(() => { (nots ??= []).push(this.CONSUME(T.Not)); });
+    this.many(k, () => { (nots ??= []).push(this.consume(k, T.Not)); });
     const start = this.LA(1).startOffset;
-    const first = this.SUBRULE(this.factor);
+    const first = this.subrule(k, this.factor);
     const firstEnd = this.lastEnd();
     let flat = null as Flat | null;
     // `a not b` is no operator: stop before the `not`, so `[a not b]` reads as a missing comma.
-    this.MANY2({ GATE: this.notInAhead, DEF: () => {
-      const op = this.OR([
-        { ALT: (): OpName => { this.CONSUME2(T.Not); this.CONSUME(T.In); return 'not in'; } },
+    this.many(k + 1, { GATE: this.notInAhead, DEF: () => {
+      const op = this.or(k, [
+        { ALT: (): OpName => { this.consume(k + 1, T.Not); this.consume(k, T.In); return 'not in'; } },
         { ALT: (): OpName => {
-          this.CONSUME(T.Is);
-          return this.OPTION(() => { this.CONSUME3(T.Not); return 'is not' as const; }) ?? 'is';
+          this.consume(k, T.Is);
+          return this.option(k, () => { this.consume(k + 2, T.Not); return 'is not' as const; }) ?? 'is';
         } },
-        { ALT: (): OpName => OP_OF[this.CONSUME(T.BinaryOperator).tokenTypeIdx]! },
+        { ALT: (): OpName => OP_OF[this.consume(k, T.BinaryOperator).tokenTypeIdx]! },
       ]);
       let more = null as IToken[] | null;
       // Only `and` and `or` take a `not` operand: `a + not b` fails at the `not`, as in CPython.
-      this.MANY3({ GATE: () => op === 'and' || op === 'or', DEF: () => { (more ??= []).push(this.CONSUME4(T.Not)); } });
+      this.many(k + 2, { GATE: () => op === 'and' || op === 'or', DEF: () => { (more ??= []).push(this.consume(k + 3, T.Not)); } });
       const s = this.LA(1).startOffset;
-      const operand = this.SUBRULE2(this.factor);
+      const operand = this.subrule(k + 1, this.factor);
       if (!this.RECORDING_PHASE) (flat ??= new Flat(first, start, firstEnd, nots)).add(op, more, operand, s, this.lastEnd());
     } });
     if (this.RECORDING_PHASE) return first;
     if (flat === null && nots !== null) flat = new Flat(first, start, firstEnd, nots);
     return flat === null ? first : flat.build();
-  });
+  }
 
   // bitwise_or … term, flattened: factor (('|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/'
   //   | '//' | '%' | '@') factor)*  — what `*x` and for-targets take (no comparisons, so `in` stops it)
@@ -1321,40 +1383,23 @@ export class SpyParser extends EmbeddedActionsParser {
   });
 
   // factor: ('+' | '-' | '~') factor | power ;  power: primary ['**' factor]
+  // primary: atom ('.' NAME | '(' [arguments] ')' | '[' slices ']')*
+  // (one rule with factor and atom: every operand passes through all three)
   public readonly factor = this.RULE('factor', (): A.Expr => {
     let prefixes = null as IToken[] | null;
     this.MANY(() => { (prefixes ??= []).push(this.CONSUME(T.UnaryOperator)); });
     const start = this.LA(1).startOffset;
-    let e = this.SUBRULE(this.primary);
-    this.OPTION(() => {
-      this.CONSUME(T.DoubleStar);
-      const right = this.SUBRULE(this.factor);
-      e = { kind: 'BinOp', op: '**', left: e, right, start, end: this.lastEnd() };
-    });
-    if (prefixes !== null && !this.RECORDING_PHASE) {
-      const end = this.lastEnd();
-      for (let i = prefixes.length - 1; i >= 0; i--) {
-        const p = prefixes[i]!;
-        e = { kind: 'UnaryOp', op: p.image as '-' | '+' | '~', operand: e, start: p.startOffset, end };
-      }
-    }
-    return e;
-  });
-
-  // primary: atom ('.' NAME | '(' [arguments] ')' | '[' slices ']')*
-  public readonly primary = this.RULE('primary', (): A.Expr => {
-    const start = this.LA(1).startOffset;
-    let e = this.SUBRULE(this.atom);
-    this.MANY(() => {
-      e = this.OR([
+    let e = this.OR(this.atomAlts ??= this.atoms());
+    this.MANY2(() => {
+      e = this.OR2([
         { ALT: (): A.Expr => {
           this.CONSUME(T.Dot);
-          const n = this.CONSUME(T.Identifier);
+          const n = this.CONSUME2(T.Identifier);
           return { kind: 'Attribute', value: e, attr: identName(n), ctx: 'load', start, end: tokenEnd(n) };
         } },
         { ALT: (): A.Expr => {
           const lp = this.CONSUME(T.LParen);
-          const a = this.OPTION(() => this.SUBRULE(this.arguments)) ?? null;
+          const a = this.OPTION2(() => this.SUBRULE(this.arguments)) ?? null;
           const rp = this.CONSUME(T.RParen);
           if (a?.genexp && !this.RECORDING_PHASE) {
             // f(x for x in y): the generator expression spans the call's parentheses, as in CPython.
@@ -1371,6 +1416,18 @@ export class SpyParser extends EmbeddedActionsParser {
         } },
       ]);
     });
+    this.OPTION(() => {
+      this.CONSUME(T.DoubleStar);
+      const right = this.SUBRULE(this.factor);
+      e = { kind: 'BinOp', op: '**', left: e, right, start, end: this.lastEnd() };
+    });
+    if (prefixes !== null && !this.RECORDING_PHASE) {
+      const end = this.lastEnd();
+      for (let i = prefixes.length - 1; i >= 0; i--) {
+        const p = prefixes[i]!;
+        e = { kind: 'UnaryOp', op: p.image as '-' | '+' | '~', operand: e, start: p.startOffset, end };
+      }
+    }
     return e;
   });
 
@@ -1378,7 +1435,7 @@ export class SpyParser extends EmbeddedActionsParser {
   public readonly slices = this.RULE('slices', (): A.Expr => {
     const start = this.LA(1).startOffset;
     const first = this.SUBRULE(this.sliceItem);
-    let elts = this.SUBRULE(this.listRest, { ARGS: [SLICES, first] });
+    let elts = this.OPTION(() => this.SUBRULE(this.listRest, { ARGS: [SLICES, first] })) ?? null;
     // `a[*b]` is a one-element tuple (PEP 646), as `a[*b,]` is.
     if (elts === null && first.kind === 'Starred') elts = [first];
     return elts ? tuple(elts, start, this.lastEnd()) : first;
@@ -1445,7 +1502,11 @@ export class SpyParser extends EmbeddedActionsParser {
     } },
     { ALT: (): ArgItem => {
       const start = this.LA(1).startOffset;
-      const value = this.SUBRULE(this.namedExpression);
+      // named_expression, inline: arguments are the commonest expressions after statements.
+      const value = this.OR2([
+        { GATE: this.walrusAhead, IGNORE_AMBIGUITIES: true, ALT: () => this.SUBRULE(this.walrus) },
+        { ALT: () => this.SUBRULE4(this.expression) },
+      ]);
       if (!this.RECORDING_PHASE && this.LA(1).tokenType === T.Equals) {
         throw syntaxError('expression cannot contain assignment, perhaps you meant "=="?', start, tokenEnd(this.LA(1)));
       }
@@ -1481,7 +1542,7 @@ export class SpyParser extends EmbeddedActionsParser {
   public readonly targetList = this.RULE('targetList', (): A.Expr => {
     const start = this.LA(1).startOffset;
     const first = this.SUBRULE(this.targetItem);
-    const elts = this.SUBRULE(this.listRest, { ARGS: [TARGETS, first] });
+    const elts = this.OPTION(() => this.SUBRULE(this.listRest, { ARGS: [TARGETS, first] }));
     return this.ACTION(() => this.toTarget(elts ? tuple(elts, start, this.lastEnd()) : first, 'for'));
   });
 
@@ -1512,8 +1573,12 @@ export class SpyParser extends EmbeddedActionsParser {
 
   // ---- atoms ----
 
+  /** Alternatives of atom (built once: they capture nothing). */
+  private atomAlts: IOrAlt<A.Expr>[] | undefined;
+
   // atom: NAME | NUMBER | strings | 'None' | 'True' | 'False' | '...' | paren | list | brace
-  public readonly atom = this.RULE('atom', (): A.Expr => this.OR([
+  private atoms(): IOrAlt<A.Expr>[] {
+    return [
     { ALT: (): A.Expr => {
       const t = this.CONSUME(T.Identifier);
       return { kind: 'Name', id: identName(t), ctx: 'load', start: t.startOffset, end: tokenEnd(t) };
@@ -1535,7 +1600,8 @@ export class SpyParser extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.parenAtom) },
     { ALT: () => this.SUBRULE(this.listAtom) },
     { ALT: () => this.SUBRULE(this.braceAtom) },
-  ]));
+    ];
+  }
 
   // strings: (STRING | fstring)+   — adjacent literals are one constant (or one f-string)
   public readonly strings = this.RULE('strings', (): A.Expr => {
@@ -1613,7 +1679,7 @@ export class SpyParser extends EmbeddedActionsParser {
             return this.ACTION(() => comprehension('GeneratorExp', first, null, gens, lp.startOffset, tokenEnd(rp)));
           } },
           { ALT: () => {
-            const elts = this.SUBRULE(this.listRest, { ARGS: [DISPLAY, first] });
+            const elts = this.OPTION(() => this.SUBRULE(this.listRest, { ARGS: [DISPLAY, first] }));
             const rp = this.CONSUME4(T.RParen);
             if (elts) return this.markParens(tuple(elts, lp.startOffset, tokenEnd(rp)));
             if (first.kind === 'Starred' && !this.RECORDING_PHASE) {
@@ -1640,7 +1706,7 @@ export class SpyParser extends EmbeddedActionsParser {
             return this.ACTION(() => comprehension('ListComp', first, null, gens, lb.startOffset, tokenEnd(rb)));
           } },
           { ALT: (): A.Expr => {
-            const elts = this.SUBRULE(this.listRest, { ARGS: [DISPLAY, first] });
+            const elts = this.OPTION(() => this.SUBRULE(this.listRest, { ARGS: [DISPLAY, first] }));
             const rb = this.CONSUME3(T.RBracket);
             return { kind: 'List', elts: elts ?? [first], ctx: 'load', start: lb.startOffset, end: tokenEnd(rb) };
           } },
@@ -1689,7 +1755,7 @@ export class SpyParser extends EmbeddedActionsParser {
             return this.ACTION(() => comprehension('SetComp', first, null, gens, start, tokenEnd(rb)));
           } },
           { ALT: (): A.Expr => {
-            const elts = this.SUBRULE(this.listRest, { ARGS: [DISPLAY, first] });
+            const elts = this.OPTION(() => this.SUBRULE(this.listRest, { ARGS: [DISPLAY, first] }));
             return { kind: 'Set', elts: elts ?? [first], start, end: tokenEnd(this.CONSUME6(T.RBrace)) };
           } },
         ]);
