@@ -14,6 +14,8 @@ export const enum Cont {
   Discard,
   /** `__init__` returned: it must be None; push the new instance kept in contData */
   Init,
+  /** `__init__` of a plain `cls(...)` call returned: it must be None; push contData (the instance) */
+  InitPush,
   /** an operator dunder returned: NotImplemented means try the reflected one (contData: BinaryRetry) */
   BinaryRetry,
   /** push bool(value) for `in` (contData: negate flag) */

@@ -406,6 +406,9 @@ export class VM implements KeyProtocol {
         if (value !== null) throw raise(TypeError, `__init__() should return None, not '${typeOf(value).name}'`);
         return this.finish(d.cont, d.contData, d.obj);
       }
+      case Cont.InitPush:
+        if (value !== null) throw raise(TypeError, `__init__() should return None, not '${typeOf(value).name}'`);
+        return data as Value;
       case Cont.New: {
         const d = data as InitArgs;
         if (!ops.isInstanceOf(value, d.cls)) return this.finish(d.cont, d.contData, value);
@@ -756,9 +759,13 @@ export class VM implements KeyProtocol {
               const name = names[arg];
               const cls = typeOf(obj);
               const m = lookup(cls, name);
+              // an instance dict can shadow the method only where the type gives instances one
+              // (str, int and the other primitives never do)
               if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) &&
                 (obj instanceof PyInstance ? !obj.dict.has(name)
-                  : !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper) && !ops.instanceHas(obj, name))) {
+                  : typeof obj !== 'object' || obj === null ||
+                    !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper) &&
+                    (!cls.hasInstanceDict || !ops.instanceHas(obj, name)))) {
                 regs[sp - 1] = m;
                 regs[sp++] = obj;
                 break;
@@ -902,14 +909,24 @@ export class VM implements KeyProtocol {
             case Op.COMPARE_OP: {
               const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
               if (typeof a === 'number' && typeof b === 'number') {
+                let t: boolean;
                 switch (arg) {
-                  case 0: regs[sp - 1] = a < b; break;
-                  case 1: regs[sp - 1] = a <= b; break;
-                  case 2: regs[sp - 1] = a === b; break;
-                  case 3: regs[sp - 1] = a !== b; break;
-                  case 4: regs[sp - 1] = a > b; break;
-                  default: regs[sp - 1] = a >= b; break;
+                  case 0: t = a < b; break;
+                  case 1: t = a <= b; break;
+                  case 2: t = a === b; break;
+                  case 3: t = a !== b; break;
+                  case 4: t = a > b; break;
+                  default: t = a >= b; break;
                 }
+                // a conditional jump right after is taken here, one dispatch fewer (CPython's
+                // COMPARE_AND_BRANCH); the jump cannot raise, so only a tracer could tell
+                const next = code[pc];
+                if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null) {
+                  sp--;
+                  pc = t ? pc + 1 : next >>> ARG_SHIFT;
+                  break;
+                }
+                regs[sp - 1] = t;
                 break;
               }
               frame.sp = --sp; frame.pc = pc;
@@ -1132,15 +1149,36 @@ export class VM implements KeyProtocol {
                   for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
                   sp -= arg + 1;
                   frame.sp = sp; frame.pc = pc;
-                  callee.back = frame;
-                  callee.depth = frame.depth + 1;
-                  if (callee.depth > this.recursionLimit) throw raise(RecursionError, 'maximum recursion depth exceeded');
-                  this.frame = callee;
+                  this.pushFrame(callee, Cont.Push, null);
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
                   sp = callee.sp; pc = 0;
                   break;
+                }
+              }
+              if (fn instanceof PyClass && fn.callFast === null) {
+                // `cls(args)` of a plain class: object.__new__ inline, __init__ linked like a call
+                const init = classFacts(fn).plainInit;
+                if (init !== null) {
+                  const fcode = init.code;
+                  const argc = fcode.argcount;
+                  const ndef = init.defaults.length;
+                  if (arg + 1 <= argc && arg + 1 >= argc - ndef) {
+                    const obj = new PyInstance(fn);
+                    const callee = new Frame(fcode, init.globals, null, init.closure, init);
+                    const cr = callee.regs;
+                    cr[0] = obj;
+                    for (let i = 0; i < arg; i++) cr[i + 1] = regs[sp - arg + i];
+                    for (let i = arg + 1; i < argc; i++) cr[i] = init.defaults[i - argc + ndef];
+                    sp -= arg + 1;
+                    frame.sp = sp; frame.pc = pc;
+                    this.pushFrame(callee, Cont.InitPush, obj);
+                    frame = callee; code = fcode.code; regs = cr; names = fcode.names;
+                    consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
+                    sp = callee.sp; pc = 0;
+                    break;
+                  }
                 }
               }
               const args = regs.slice(sp - arg, sp) as Value[];
@@ -1173,10 +1211,7 @@ export class VM implements KeyProtocol {
                   for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];
                   sp -= arg + 2;
                   frame.sp = sp; frame.pc = pc;
-                  callee.back = frame;
-                  callee.depth = frame.depth + 1;
-                  if (callee.depth > this.recursionLimit) throw raise(RecursionError, 'maximum recursion depth exceeded');
-                  this.frame = callee;
+                  this.pushFrame(callee, Cont.Push, null);
                   const fcode = fn.code;
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
@@ -1231,12 +1266,13 @@ export class VM implements KeyProtocol {
               frame.back = null;
               const c = caller as Frame;
               this.frame = c;
-              if (cont === Cont.Push && gen === null) {
+              if (gen === null && (cont === Cont.Push || (cont === Cont.InitPush && v === null))) {
                 // back to the caller without leaving the try: the return fast path
+                const out = cont === Cont.Push ? v : frame.contData as Value;
                 frame = c; code = c.code.code; regs = c.regs; names = c.code.names;
                 consts = c.code.runtime as Value[];
                 sp = c.sp; pc = c.pc;
-                regs[sp++] = v;
+                regs[sp++] = out;
                 break;
               }
               const r = this.complete(c, cont, frame.contData, v, gen !== null);

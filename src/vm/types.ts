@@ -2,7 +2,9 @@
 // C3 linearisation for new classes, and the type names CPython puts in error messages.
 import {
   PyClass, PyObject, Value, intType, strType, boolType, noneType, objectType, typeType, PyProperty, PyNative,
+  PyStaticMethod, PyFunction,
 } from './values.js';
+import { CO_GENERATOR } from '../bytecode/code.js';
 import { raise, TypeError } from './errors.js';
 
 export function typeOf(v: Value): PyClass {
@@ -61,6 +63,11 @@ export function classFacts(cls: PyClass): PyClass {
   cls.dataDescriptors = dd;
   const sa = lookup(cls, '__setattr__');
   cls.customSetattr = sa !== undefined && !(sa instanceof PyNative && sa.owner === objectType);
+  const found = lookup(cls, '__new__');
+  const newFn = found instanceof PyStaticMethod ? found.fn : found;
+  const init = lookup(cls, '__init__');
+  cls.plainInit = cls.nativeKind === 'object' && cls !== objectType && newFn instanceof PyNative && newFn.owner === objectType &&
+    init instanceof PyFunction && init.simple && (init.code.flags & CO_GENERATOR) === 0 ? init : null;
   cls.factsVersion = globalVersion;
   return cls;
 }

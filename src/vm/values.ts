@@ -39,6 +39,8 @@ export class PyClass extends PyObject {
   dataDescriptors: Set<string> | null = null;
   /** the class (or a base) defines __setattr__ in spy */
   customSetattr = false;
+  /** `__init__` when construction is object.__new__ then this simple spy function, else null */
+  plainInit: PyFunction | null = null;
   factsVersion = -1;
   isException = false;
   /** `__dict__` of instances exists (user classes) */
