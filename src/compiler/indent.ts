@@ -12,6 +12,8 @@ import {
 
 const TAB_SIZE = 8;
 const MAX_INDENT = 100;
+/** CPython's tokenizer MAXLEVEL: deeper bracket nesting is a syntax error. */
+const MAX_BRACKETS = 200;
 
 /** Lays out the lexer's tokens; the result ends in NEWLINE + DEDENTs, or in an ErrorToken. */
 export function layout(tokens: IToken[], source: string): IToken[] {
@@ -81,6 +83,7 @@ export function layout(tokens: IToken[], source: string): IToken[] {
       }
     }
     if (type === LParen || type === LBracket || type === LBrace) {
+      if (brackets.length >= MAX_BRACKETS) return fail('SyntaxError', 'too many nested parentheses', t.startOffset);
       brackets.push(t);
     } else if (type === RParen || type === RBracket || type === RBrace) {
       const open = brackets.pop();

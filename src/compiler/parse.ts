@@ -16,6 +16,17 @@ let parser: SpyParser | null = null;
 
 /** Parses a module; throws SpySyntaxError (never a raw Chevrotain error) on any fault. */
 export function parseModule(source: string): A.Module {
+  try {
+    return parse(source);
+  } catch (e) {
+    // Nesting deep enough to exhaust the host stack (CPython gives up too, with a MemoryError or
+    // RecursionError) is reported as a syntax fault rather than leaking a RangeError.
+    if (e instanceof RangeError) throw new SpySyntaxError('SyntaxError', 'source too deeply nested to parse', 0, 1);
+    throw e;
+  }
+}
+
+function parse(source: string): A.Module {
   const { tokens: raw, fstrings } = tokenize(source);
   const tokens = layout(raw, source);
   const last = tokens[tokens.length - 1];

@@ -1238,9 +1238,7 @@ export class SpyParser extends EmbeddedActionsParser {
     const elts = [first!];
     let pending = null as IToken | null;
     this.AT_LEAST_ONE(() => {
-      const comma = this.CONSUME(T.Comma);
-      if (pending !== null && !this.RECORDING_PHASE) throw syntaxError('invalid syntax', comma.startOffset, tokenEnd(comma));
-      pending = comma;
+      pending = this.listComma(0, pending);
       this.OPTION(() => {
         elts.push(this.SUBRULE(this.listItem, LIST_ARGS[kind!]));
         pending = null;

@@ -641,6 +641,14 @@ describe('syntax errors, as CPython 3.11 words and places them', () => {
     expect(fault('x = 1\n  y = 2\ns = "abc').msg).toBe('unexpected indent');
   });
 
+  it('reports nesting too deep for the host stack as a syntax fault, and parses on afterwards', () => {
+    expect(fault(`x = ${'('.repeat(201)}1${')'.repeat(201)}`)).toMatchObject({ msg: 'too many nested parentheses', offset: 204 });
+    expect(() => parseModule(`x = ${'('.repeat(199)}1${')'.repeat(199)}`)).not.toThrow();
+    expect(fault(`x = ${'not '.repeat(20000)}x`).msg).toBe('source too deeply nested to parse');
+    expect(fault(`x = a${'.b'.repeat(100000)}`).msg).toBe('source too deeply nested to parse');
+    expect(ex('a + b')).toBe('(+ a b)');
+  });
+
   it('rejects what spy does not support with a clear message', () => {
     expect(fault('x = 1j').msg).toBe('imaginary numbers are not supported by spy');
     expect(fault("x = '\\N{BULLET}'").msg).toMatch(/unknown Unicode character name/);
