@@ -7,7 +7,7 @@ import { Cont, Frame } from './frame.js';
 import {
   PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
   PyFloat, PyException, PyNativeIter, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
-  PyStaticMethod, PyClassMethod, PySuper, typeType, objectType, generatorType,
+  PyStaticMethod, PyClassMethod, PySuper, typeType, objectType, generatorType, Namespace, GlobalEntry,
 } from './values.js';
 import { PyDict, PySet, PyGenerator, GenState } from './objects.js';
 import {
@@ -55,7 +55,7 @@ export class VM implements KeyProtocol {
   handled: PyException | null = null;
   /** set by a native that switched frames and wants an exception raised in the new current frame */
   pendingThrow: PyException | null = null;
-  readonly builtins = new Map<string, Value>();
+  readonly builtins: Map<string, Value> = new Namespace();
   readonly modules = new Map<string, PyModule>();
   /** native module factories, by name */
   readonly nativeModules = new Map<string, (vm: VM) => PyModule>();
@@ -140,7 +140,7 @@ export class VM implements KeyProtocol {
 
   private execModule(name: string, source: string, filename: string, file: string | null): PyModule {
     const code = this.compileOrRaise(source, filename);
-    const globals = new Map<string, Value>();
+    const globals = new Namespace();
     globals.set('__name__', name);
     globals.set('__doc__', code.docstring);
     if (file !== null) globals.set('__file__', file);
@@ -183,9 +183,10 @@ export class VM implements KeyProtocol {
 
   // ---- constants -------------------------------------------------------------------------
 
-  constValues(code: CodeObject): Value[] {
-    if (code.runtime) return code.runtime as Value[];
-    const vals = code.consts.map((c) => this.materialize(c));
+  constValues(code: CodeObject): ConstPool {
+    if (code.runtime) return code.runtime as ConstPool;
+    const vals = code.consts.map((c) => this.materialize(c)) as ConstPool;
+    vals.globalCache = code.names.map(() => ({ globals: null, epoch: -1, value: null }));
     code.runtime = vals;
     return vals;
   }
@@ -596,6 +597,8 @@ export class VM implements KeyProtocol {
 
   /** Runs a module code object to completion as the program (or an imported module). */
   runModule(code: CodeObject, globals: Map<string, Value>): Value {
+    // a host's plain Map becomes a Namespace in place (it keeps its identity and entries)
+    if (!(globals instanceof Namespace)) Object.setPrototypeOf(globals, Namespace.prototype);
     const f = new Frame(code, globals, globals, null, null);
     this.pushFrame(f, Cont.Host, null);
     return this.run();
@@ -611,7 +614,7 @@ export class VM implements KeyProtocol {
     let frame = this.frame as Frame;
     let code: Int32Array = frame.code.code;
     let regs: Slot[] = frame.regs;
-    let consts: Value[] = this.constValues(frame.code);
+    let consts: ConstPool = this.constValues(frame.code);
     let names: readonly string[] = frame.code.names;
     let sp = frame.sp;
     let pc = frame.pc;
@@ -687,13 +690,8 @@ export class VM implements KeyProtocol {
             }
             case Op.LOAD_CLOSURE: regs[sp++] = (frame.cells as PyCell[])[arg]; break;
             case Op.LOAD_GLOBAL: {
-              const name = names[arg];
-              let v = frame.globals.get(name);
-              if (v === undefined) {
-                v = this.builtins.get(name);
-                if (v === undefined) throw this.nameError(name, frame);
-              }
-              regs[sp++] = v;
+              const e = consts.globalCache[arg];
+              regs[sp++] = e.epoch === Namespace.epoch && e.globals === frame.globals ? e.value : this.loadGlobal(frame, names[arg], e);
               break;
             }
             case Op.STORE_GLOBAL: frame.globals.set(names[arg], regs[--sp] as Value); break;
@@ -1005,7 +1003,7 @@ export class VM implements KeyProtocol {
                   g.back = frame; g.cont = Cont.ForNext; g.contData = null; g.depth = frame.depth + 1;
                   this.frame = g;
                   frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
-                  consts = g.code.runtime as Value[];
+                  consts = g.code.runtime as ConstPool;
                   sp = g.sp; pc = g.pc;
                   break;
                 }
@@ -1152,7 +1150,7 @@ export class VM implements KeyProtocol {
                   this.pushFrame(callee, Cont.Push, null);
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
-                  consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
+                  consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
                   sp = callee.sp; pc = 0;
                   break;
                 }
@@ -1175,7 +1173,7 @@ export class VM implements KeyProtocol {
                     frame.sp = sp; frame.pc = pc;
                     this.pushFrame(callee, Cont.InitPush, obj);
                     frame = callee; code = fcode.code; regs = cr; names = fcode.names;
-                    consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
+                    consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
                     sp = callee.sp; pc = 0;
                     break;
                   }
@@ -1214,7 +1212,7 @@ export class VM implements KeyProtocol {
                   this.pushFrame(callee, Cont.Push, null);
                   const fcode = fn.code;
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
-                  consts = (fcode.runtime as Value[] | null) ?? this.constValues(fcode);
+                  consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
                   sp = callee.sp; pc = 0;
                   break;
                 }
@@ -1270,7 +1268,7 @@ export class VM implements KeyProtocol {
                 // back to the caller without leaving the try: the return fast path
                 const out = cont === Cont.Push ? v : frame.contData as Value;
                 frame = c; code = c.code.code; regs = c.regs; names = c.code.names;
-                consts = c.code.runtime as Value[];
+                consts = c.code.runtime as ConstPool;
                 sp = c.sp; pc = c.pc;
                 regs[sp++] = out;
                 break;
@@ -1293,7 +1291,7 @@ export class VM implements KeyProtocol {
               if (yc === Cont.ForNext || yc === Cont.GenCall || yc === Cont.Send) {
                 // a yielded value is simply pushed for these callers: switch without leaving the try
                 frame = caller; code = caller.code.code; regs = caller.regs; names = caller.code.names;
-                consts = caller.code.runtime as Value[];
+                consts = caller.code.runtime as ConstPool;
                 sp = caller.sp; pc = caller.pc;
                 regs[sp++] = v;
                 break;
@@ -1463,6 +1461,23 @@ export class VM implements KeyProtocol {
     return this.checkInterval;
   }
 
+  /** LOAD_GLOBAL's slow path: globals, then builtins; remembers the answer in the site's entry. */
+  private loadGlobal(frame: Frame, name: string, e: GlobalEntry): Value {
+    const g = frame.globals;
+    let v = g.get(name);
+    if (v === undefined) {
+      v = this.builtins.get(name);
+      if (v === undefined) throw this.nameError(name, frame);
+    }
+    if (g instanceof Namespace && this.builtins instanceof Namespace) {
+      Namespace.cached.add(name);
+      e.globals = g;
+      e.epoch = Namespace.epoch;
+      e.value = v;
+    }
+    return v;
+  }
+
   private nameError(name: string, frame: Frame): PyException {
     const e = raise(NameError, `name '${name}' is not defined`);
     e.dict.set('name', name);
@@ -1629,6 +1644,9 @@ export class VM implements KeyProtocol {
 export class Reraise {
   constructor(readonly exc: PyException) {}
 }
+
+/** CodeObject.runtime: the materialized constants, and a LOAD_GLOBAL cache entry per name */
+type ConstPool = Value[] & { globalCache: GlobalEntry[] };
 
 interface InitData { obj: Value; cont: Cont; contData: unknown }
 interface InitArgs { cls: PyClass; args: Value[]; kw: Map<string, Value> | null; cont: Cont; contData: unknown }

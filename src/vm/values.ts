@@ -9,6 +9,38 @@ export type Value = number | bigint | string | boolean | null | PyObject;
 /** An unbound local / empty stack slot / "no self" in LOAD_METHOD. Never a user-visible value. */
 export type Slot = Value | undefined;
 
+/**
+ * A module namespace (globals, builtins) that keeps LOAD_GLOBAL caches honest: rebinding or
+ * deleting a name some cache holds bumps `Namespace.epoch`, which every cache entry checks.
+ * No instance fields, so a plain Map handed in by a host can be adopted in place.
+ */
+export class Namespace extends Map<string, Value> {
+  /** bumped when a cached name is written in any namespace */
+  static epoch = 0;
+  /** names some LOAD_GLOBAL cache entry holds */
+  static readonly cached = new Set<string>();
+
+  override set(name: string, v: Value): this {
+    if (Namespace.cached.has(name)) Namespace.epoch++;
+    return super.set(name, v);
+  }
+  override delete(name: string): boolean {
+    if (Namespace.cached.has(name)) Namespace.epoch++;
+    return super.delete(name);
+  }
+  override clear(): void {
+    Namespace.epoch++;
+    super.clear();
+  }
+}
+
+/** One LOAD_GLOBAL site's cache: `value` is current while `globals` and `epoch` still match. */
+export interface GlobalEntry {
+  globals: Map<string, Value> | null;
+  epoch: number;
+  value: Value;
+}
+
 export abstract class PyObject {
   abstract cls: PyClass;
 }
