@@ -1179,10 +1179,10 @@ export class VM implements KeyProtocol {
                   }
                 }
               }
-              const args = regs.slice(sp - arg, sp) as Value[];
+              const args = argsFrom(regs, sp - arg, arg);
               sp -= arg + 1;
               frame.sp = sp; frame.pc = pc;
-              const r = this.call(fn as Value, args, null);
+              const r = fn instanceof PyNative ? fn.fn(args, null) : this.call(fn as Value, args, null);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
               break;
@@ -1192,10 +1192,10 @@ export class VM implements KeyProtocol {
               const fn = regs[sp - arg - 2] as Value;
               let args: Value[];
               if (self === undefined) {
-                args = regs.slice(sp - arg, sp) as Value[];
+                args = argsFrom(regs, sp - arg, arg);
               } else if (fn instanceof PyNative && fn.method !== null) {
                 // a builtin method: self apart, no argument-array juggling
-                const margs = regs.slice(sp - arg, sp) as Value[];
+                const margs = argsFrom(regs, sp - arg, arg);
                 sp -= arg + 2;
                 frame.sp = sp; frame.pc = pc;
                 const r = fn.method(self as Value, margs, null);
@@ -1216,7 +1216,7 @@ export class VM implements KeyProtocol {
                   sp = callee.sp; pc = 0;
                   break;
                 }
-                args = regs.slice(sp - arg - 1, sp) as Value[];
+                args = argsFrom(regs, sp - arg - 1, arg + 1);
               }
               sp -= arg + 2;
               frame.sp = sp; frame.pc = pc;
@@ -1665,6 +1665,17 @@ const BIN_SUB = binOpIndex('-');
 const BIN_MUL = binOpIndex('*');
 const BIN_MOD = binOpIndex('%');
 const BIN_FLOORDIV = binOpIndex('//');
+
+/** A call's arguments as a fresh array: literals for the common small counts beat slice(). */
+function argsFrom(regs: Slot[], from: number, n: number): Value[] {
+  switch (n) {
+    case 0: return [];
+    case 1: return [regs[from] as Value];
+    case 2: return [regs[from] as Value, regs[from + 1] as Value];
+    case 3: return [regs[from] as Value, regs[from + 1] as Value, regs[from + 2] as Value];
+    default: return regs.slice(from, from + n) as Value[];
+  }
+}
 
 function listNames(names: string[]): string {
   const q = names.map((n) => `'${n}'`);
