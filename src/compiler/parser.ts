@@ -424,6 +424,8 @@ interface ParamItem {
 }
 
 const ARGS_DEF: { ARGS: [boolean] } = { ARGS: [true] };
+/** `expression` restricted to a disjunction. */
+const DISJUNCTION: { ARGS: [boolean] } = { ARGS: [true] };
 /** What a comma-separated list holds (one rule parses all of them). */
 const STAR_EXPRESSIONS = 0, SLICES = 1, TARGETS = 2, DISPLAY = 3;
 type ListKind = typeof STAR_EXPRESSIONS | typeof SLICES | typeof TARGETS | typeof DISPLAY;
@@ -1292,16 +1294,23 @@ export class SpyParser extends EmbeddedActionsParser {
   });
 
   // expression: lambdef | disjunction ['if' disjunction 'else' expression]
-  public readonly expression = this.RULE('expression', (): A.Expr => {
+  // With `only` set it is just a disjunction (a comprehension's iterable or condition, the test
+  // of a conditional expression): one rule for both, as every operand passes through it.
+  public readonly expression = this.RULE('expression', (only?: boolean): A.Expr => {
     const start = this.LA(1).startOffset;
-    const e = this.OR([
-      { ALT: () => this.SUBRULE(this.lambdef) },
+    return this.OR([
+      { ALT: () => {
+        const lambda = this.SUBRULE(this.lambdef);
+        if (only && !this.RECORDING_PHASE) throw syntaxError('invalid syntax', lambda.start, lambda.start + 6);
+        return lambda;
+      } },
       { ALT: () => {
         const body = this.disjunction(4);
+        if (only) return body;
         this.noteExpr(body, start);
         return this.OPTION(() => {
           this.CONSUME(T.If);
-          const test = this.SUBRULE2(this.opExpr);
+          const test = this.SUBRULE2(this.expression, DISJUNCTION);
           if (!this.RECORDING_PHASE) {
             const next = this.LA(1).tokenType;
             if (next !== T.Else && next !== T.Colon) throw syntaxError("expected 'else' after 'if' expression", start, this.lastEnd());
@@ -1312,7 +1321,6 @@ export class SpyParser extends EmbeddedActionsParser {
         }) ?? body;
       } },
     ]);
-    return e;
   });
 
   // lambdef: 'lambda' [lambda_params] ':' expression
@@ -1328,12 +1336,9 @@ export class SpyParser extends EmbeddedActionsParser {
   // disjunction … sum, flattened:  operand (binop operand)*  with operand: 'not'* factor and
   // binop: 'or' | 'and' | comparison operators | 'not' 'in' | 'is' ['not'] | '|' | '^' | '&'
   //   | '<<' | '>>' | '+' | '-' | '*' | '/' | '//' | '%' | '@'
-  public readonly opExpr = this.RULE('opExpr', (): A.Expr => this.disjunction(0));
-
   /**
-   * The body of opExpr, also inlined into `expression` (most operands come through there, and
-   * a rule call costs more than its DSL calls). `k` offsets the DSL occurrence indices so they
-   * stay distinct from the host rule's own.
+   * The operator loop, inlined into `expression` (a rule call costs more than its DSL calls).
+   * `k` offsets the DSL occurrence indices so they stay distinct from the host rule's own.
    */
   private disjunction(k: number): A.Expr {
     let nots = null as IToken[] | null;
@@ -1525,11 +1530,11 @@ export class SpyParser extends EmbeddedActionsParser {
       const f = this.CONSUME(T.For);
       const target = this.SUBRULE(this.targetList);
       this.CONSUME(T.In);
-      const iter = this.SUBRULE(this.opExpr);
+      const iter = this.SUBRULE(this.expression, DISJUNCTION);
       const ifs: A.Expr[] = [];
       this.MANY(() => {
         this.CONSUME(T.If);
-        ifs.push(this.SUBRULE2(this.opExpr));
+        ifs.push(this.SUBRULE2(this.expression, DISJUNCTION));
       });
       gens.push({ target, iter, ifs, isAsync: false, start: f.startOffset, end: this.lastEnd() });
     });
