@@ -679,7 +679,57 @@ describe('benchmark programs', () => {
     ...readdirSync(dir).filter((f) => f.endsWith('.py')).map((f) => join(dir, f)),
     ...readdirSync(join(dir, 'stackless')).filter((f) => f.endsWith('.py')).map((f) => join(dir, 'stackless', f)),
   ];
-  it.each(files)('%s parses', (file) => {
-    expect(parseModule(readFileSync(file, 'utf8')).body.length).toBeGreaterThan(0);
+  it.each(files)('%s parses, every node inside its parent', (file) => {
+    const src = readFileSync(file, 'utf8');
+    const m = parseModule(src);
+    expect(m.body.length).toBeGreaterThan(0);
+    expect(misplacedSpans(m, src)).toEqual([]);
+  });
+
+  it('keeps spans nested across every construct', () => {
+    const src = [
+      '@d(1)',
+      'class A(B, metaclass=M):',
+      '    """doc"""',
+      '    def f(self, a: int = 1, *b, c, **d) -> str:',
+      '        x = [i * 2 for i in range(3) if i] + [*a, *b]',
+      "        y = {k: v for k, v in d.items()} | {**d, 'k': f'{x!r:>{w}} {y=}'}",
+      '        with open(a) as f, (g := h) as (i, j):',
+      '            try:',
+      '                yield from (z for z in x)',
+      '            except (E, F) as e:',
+      '                raise X from e',
+      '            finally:',
+      '                del a[1:2, ::3], b.c',
+      '        return lambda q, *r, **s: q if r else -s ** 2',
+      'for p, (q, *r) in s:',
+      '    while not p: p += 1',
+      'else:',
+      '    assert p, "m"',
+    ].join('\n');
+    expect(misplacedSpans(parseModule(src), src)).toEqual([]);
   });
 });
+
+/** Nodes whose span is malformed or pokes out of the span of the node holding them. */
+function misplacedSpans(root: A.Module, src: string): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, parent: A.Span | null, path: string): void => {
+    if (Array.isArray(x)) {
+      x.forEach((y, i) => walk(y, parent, `${path}[${i}]`));
+      return;
+    }
+    if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return;
+    const node = x as Partial<A.Span> & Record<string, unknown>;
+    let holder = parent;
+    if (typeof node.start === 'number' && typeof node.end === 'number') {
+      const bad = !(node.start >= 0 && node.start <= node.end && node.end <= src.length) ||
+        (parent !== null && (node.start < parent.start || node.end > parent.end));
+      if (bad) out.push(`${path} ${String(node.kind)} [${node.start}, ${node.end}]`);
+      holder = node as A.Span;
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'start' && k !== 'end') walk(v, holder, `${path}.${k}`);
+  };
+  walk(root.body, null, 'body');
+  return out;
+}
