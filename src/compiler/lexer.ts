@@ -54,7 +54,10 @@ export function makeToken(type: TokenType, image: string, startOffset: number, p
 /** End offset (exclusive) of a token. */
 export const tokenEnd = (t: IToken) => t.startOffset + t.image.length;
 
-const syntaxError = (msg: string, offset: number, end = offset + 1) => new SpySyntaxError('SyntaxError', msg, offset, end);
+/** A SyntaxError over [offset, end), at least one character wide. */
+export function syntaxError(msg: string, offset: number, end = offset + 1): SpySyntaxError {
+  return new SpySyntaxError('SyntaxError', msg, offset, end > offset ? end : offset + 1);
+}
 
 function isFault(p: unknown): p is LexFault {
   return typeof p === 'object' && p !== null && 'fault' in p;

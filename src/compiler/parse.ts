@@ -7,10 +7,9 @@ import { EOF, type IRecognitionException, type IToken, type TokenType } from 'ch
 import type * as A from './ast.js';
 import { SpySyntaxError } from './diagnostics.js';
 import { layout } from './indent.js';
-import { tokenEnd, tokenize } from './lexer.js';
-import { exprName, SpyParser, syntaxError } from './parser.js';
+import { syntaxError, tokenEnd, tokenize } from './lexer.js';
+import { exprName, SpyParser } from './parser.js';
 import * as T from './tokens.js';
-import { lineOf } from './tokens.js';
 
 let parser: SpyParser | null = null;
 
@@ -68,7 +67,7 @@ function faultWins(error: SpySyntaxError, fault: SpySyntaxError, tokens: IToken[
   if (RAISED_BY_TOKENIZER.test(fault.msg)) return true;
   if (!fault.msg.endsWith('was never closed')) return false;
   const at = furthestRead(error, tokens);
-  return at < 0 || lineOf(source, at) > lineOf(source, fault.offset);
+  return at < 0 || T.lineOf(source, at) > T.lineOf(source, fault.offset);
 }
 
 /**
@@ -148,6 +147,7 @@ const ENDS_OPERAND = new Set<TokenType | undefined>([
 /** Tokens that can end an atom, so a `(` after one opens a call. */
 const ENDS_ATOM = new Set<TokenType>([T.Identifier, T.RParen, T.RBracket, T.RBrace, T.StringLit, T.FStringEnd]);
 
+/** Chevrotain's first recognition error, as the message and caret CPython would give. */
 function describe(e: IRecognitionException, tokens: IToken[], p: SpyParser, source: string): SpySyntaxError {
   const tok = e.token;
   if (tok.tokenType === T.ErrorToken) return tok.payload as SpySyntaxError;
@@ -160,16 +160,14 @@ function describe(e: IRecognitionException, tokens: IToken[], p: SpyParser, sour
   if (tok.tokenType === T.Dedent) return new SpySyntaxError('IndentationError', 'unexpected unindent', tok.startOffset, tok.startOffset + 1);
   const i = tokens.indexOf(tok);
   const prev = tokens[i - 1];
-  let depth = 0;
-  let opener: IToken | undefined;
-  const openers: IToken[] = [];
+  const openers: IToken[] = []; // brackets open at the offending token
   for (let k = 0; k < i; k++) {
     const type = tokens[k]!.tokenType;
     if (OPENERS.has(type)) openers.push(tokens[k]!);
     else if (CLOSERS.has(type)) openers.pop();
   }
-  depth = openers.length;
-  opener = openers[depth - 1];
+  const depth = openers.length;
+  const opener = openers[depth - 1];
   const afterExpr = prev !== undefined && p.lastExpr !== null && tokenEnd(prev) === p.lastExprEnd;
   // `x.y := 1`: CPython's invalid_named_expression (but a plain name, or a call's argument, is
   // just invalid syntax there).

@@ -13,7 +13,7 @@ import {
 import type * as A from './ast.js';
 import { locate, SpySyntaxError } from './diagnostics.js';
 import { endOfInput } from './indent.js';
-import { tokenEnd } from './lexer.js';
+import { syntaxError, tokenEnd } from './lexer.js';
 import * as T from './tokens.js';
 
 // ---- operators ------------------------------------------------------------------------------
@@ -51,10 +51,6 @@ const OPERAND_START = new Set<TokenType>([
 ]);
 
 // ---- small helpers --------------------------------------------------------------------------
-
-export function syntaxError(msg: string, offset: number, end = offset + 1): SpySyntaxError {
-  return new SpySyntaxError('SyntaxError', msg, offset, end > offset ? end : offset + 1);
-}
 
 function addStmt(body: A.Stmt[], s: A.Stmt | A.Stmt[]): void {
   if (Array.isArray(s)) body.push(...s);

@@ -711,6 +711,38 @@ describe('benchmark programs', () => {
   });
 });
 
+describe('broken programs', () => {
+  it('fail only with SpySyntaxError, at an offset inside the source', () => {
+    // Deterministic mutations of the benchmark programs: truncations, deletions, insertions.
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const dir = '/work/shared/bench';
+    const sources = readdirSync(dir).filter((f) => f.endsWith('.py')).map((f) => readFileSync(join(dir, f), 'utf8'));
+    const inserts = ['(', ')', '[', ']', ':', ',', '=', '\n', ' ', '\t', '"', "'", '{', '}', 'f"{', '\\', 'if ', 'lambda', '*', '@', 'not', ';'];
+    const escaped: string[] = [];
+    for (const src of sources) {
+      for (let k = 0; k < 100; k++) {
+        const a = rnd(src.length);
+        const mutated = [
+          () => src.slice(0, a),
+          () => src.slice(0, a) + src.slice(a + 1 + rnd(5)),
+          () => src.slice(0, a) + inserts[rnd(inserts.length)] + src.slice(a),
+        ][k % 3]!();
+        try {
+          parseModule(mutated);
+        } catch (e) {
+          const ok = e instanceof SpySyntaxError && e.offset >= 0 && e.offset <= mutated.length + 1 && e.endOffset > e.offset;
+          if (!ok) escaped.push(`${JSON.stringify(mutated.slice(0, 80))}: ${String(e)}`);
+        }
+      }
+    }
+    expect(escaped).toEqual([]);
+  });
+});
+
 /** Nodes whose span is malformed or pokes out of the span of the node holding them. */
 function misplacedSpans(root: A.Module, src: string): string[] {
   const out: string[] = [];
