@@ -127,17 +127,14 @@ function skipOperand(tokens: IToken[], i: number): number {
   return i;
 }
 
-const ATOMS = new Set<TokenType>([T.Identifier, T.NumberLit, T.StringLit, T.None, T.True, T.False, T.Ellipsis]);
+const ATOMS = new Set<TokenType>(T.atomStart);
 const FSTRING_OPEN = new Set<TokenType>([T.FStringStart]);
 const FSTRING_CLOSE = new Set<TokenType>([T.FStringEnd]);
 
 // ---- parser errors → CPython's messages -------------------------------------------------------
 
 /** Tokens that start an expression: an expression followed by one of these is a missing comma. */
-const EXPR_START = new Set<TokenType>([
-  T.Identifier, T.NumberLit, T.StringLit, T.FStringStart, T.LParen, T.LBracket, T.LBrace, T.None,
-  T.True, T.False, T.Ellipsis, T.Lambda, T.Not, T.Tilde,
-]);
+const EXPR_START = new Set<TokenType>([...T.atomStart, T.Lambda, T.Not, T.Tilde]);
 const OPENERS = new Set<TokenType>([T.LParen, T.LBracket, T.LBrace, T.FStringFieldStart]);
 const CLOSERS = new Set<TokenType>([T.RParen, T.RBracket, T.RBrace, T.FStringFieldEnd]);
 /** Tokens an operand can end with. */

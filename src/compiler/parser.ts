@@ -45,10 +45,7 @@ for (const [t, op] of [
 const ELLIPSIS: A.EllipsisValue = Object.freeze({ ellipsis: true as const });
 
 /** Tokens a bitwise_or operand can start with. */
-const OPERAND_START = new Set<TokenType>([
-  T.Identifier, T.NumberLit, T.StringLit, T.FStringStart, T.LParen, T.LBracket, T.LBrace, T.None, T.True,
-  T.False, T.Ellipsis, T.Minus, T.Plus, T.Tilde,
-]);
+const OPERAND_START = new Set<TokenType>([...T.atomStart, T.Minus, T.Plus, T.Tilde]);
 
 // ---- small helpers --------------------------------------------------------------------------
 

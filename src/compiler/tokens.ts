@@ -392,6 +392,11 @@ export const RBracket = op('RBracket', ']');
 export const LBrace = op('LBrace', '{');
 export const RBrace = op('RBrace', '}');
 
+/** Tokens an atom can start with: names, literals, brackets. */
+export const atomStart: TokenType[] = [
+  Identifier, NumberLit, StringLit, FStringStart, LParen, LBracket, LBrace, None, True, False, Ellipsis,
+];
+
 /** Token types in the order the lexer tries them (strings before names, keywords before names). */
 export const lexedTokens: TokenType[] = [
   Newline, Whitespace, Comment, Continuation, StringLit, NumberLit,
