@@ -658,6 +658,19 @@ export class VM implements KeyProtocol {
               const v = regs[arg];
               if (v === undefined) throw raise(UnboundLocalError, `cannot access local variable '${frame.code.varnames[arg]}' where it is not associated with a value`);
               regs[sp++] = v;
+              // `n - 1`, `i < n`: a LOAD_CONST or bound LOAD_FAST right after is done here, one
+              // dispatch fewer (neither can raise then, so only a tracer could tell)
+              if (tracer === null) {
+                const next = code[pc];
+                const op = next & OP_MASK;
+                if (op === Op.LOAD_CONST) {
+                  regs[sp++] = consts[next >>> ARG_SHIFT];
+                  pc++;
+                } else if (op === Op.LOAD_FAST) {
+                  const w = regs[next >>> ARG_SHIFT];
+                  if (w !== undefined) { regs[sp++] = w; pc++; }
+                }
+              }
               break;
             }
             case Op.STORE_FAST: regs[arg] = regs[--sp]; break;
