@@ -29,7 +29,8 @@ export function syntaxError(fault: unknown, source: string, filename: string): P
   const cls = fault.kind === 'IndentationError' ? IndentationError : fault.kind === 'TabError' ? TabError : SyntaxErrorCls;
   const where = locate(source, fault.offset);
   const end = locate(source, Math.max(fault.offset, fault.endOffset));
-  const endCol = end.line === where.line ? end.column : where.column + 1;
+  // endOffset -1: CPython knows no end for this fault (and prints no caret)
+  const endCol = fault.endOffset < 0 ? -1 : end.line === where.line ? end.column : where.column + 1;
   const exc = newException(cls, fault.msg, new PyTuple([filename, where.line, where.column, where.text + '\n', end.line, endCol]));
   exc.dict.set('filename', filename);
   exc.dict.set('lineno', where.line);

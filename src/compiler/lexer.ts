@@ -55,8 +55,9 @@ export function makeToken(type: TokenType, image: string, startOffset: number, p
 export const tokenEnd = (t: IToken) => t.startOffset + t.image.length;
 
 /** A SyntaxError over [offset, end), at least one character wide. */
+/** `end` -1 marks a fault CPython reports without an end offset (it prints no caret for it). */
 export function syntaxError(msg: string, offset: number, end = offset + 1): SpySyntaxError {
-  return new SpySyntaxError('SyntaxError', msg, offset, end > offset ? end : offset + 1);
+  return new SpySyntaxError('SyntaxError', msg, offset, end === -1 ? -1 : end > offset ? end : offset + 1);
 }
 
 function isFault(p: unknown): p is LexFault {

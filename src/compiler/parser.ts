@@ -1013,7 +1013,9 @@ export class SpyParser extends EmbeddedActionsParser {
       const next = this.LA(1);
       if (next.tokenType !== T.Except && next.tokenType !== T.Finally) {
         // At end of input CPython points at the last line break, where the final DEDENTs sit.
-        if (next.tokenType === EOF) throw syntaxError("expected 'except' or 'finally' block", this.LA(0).startOffset);
+        // At end of input CPython points at the last line break, where the final DEDENTs sit, with
+        // no end (end_offset -1), so it prints no caret.
+        if (next.tokenType === EOF) throw syntaxError("expected 'except' or 'finally' block", this.LA(0).startOffset, -1);
         throw syntaxError("expected 'except' or 'finally' block", next.startOffset, tokenEnd(next));
       }
     }

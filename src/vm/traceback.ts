@@ -113,7 +113,7 @@ function syntaxErrorBody(vm: VM, exc: PyException): string {
     out += `    ${stripped}\n`;
     const msgText = exc.args.items[0];
     // CPython prints no caret for an unexpected indent
-    if (typeof offset === 'number' && msgText !== 'unexpected indent') {
+    if (typeof offset === 'number' && end !== -1 && msgText !== 'unexpected indent') {
       const col = Math.max(0, offset - 1 - lead);
       const width = typeof end === 'number' && end > offset ? end - offset : 1;
       out += `    ${' '.repeat(col)}${'^'.repeat(width)}\n`;

@@ -627,7 +627,8 @@ describe('syntax errors, as CPython 3.11 words and places them', () => {
   it.each(table)('%j', (src, kind, msg, offset) => {
     const e = fault(src);
     expect([e.kind, e.msg, e.offset]).toEqual([kind, msg, offset]);
-    expect(e.endOffset).toBeGreaterThan(e.offset);
+    // -1: a fault CPython reports with no end (it then prints no caret)
+    if (e.endOffset !== -1) expect(e.endOffset).toBeGreaterThan(e.offset);
   });
 
   it('gives carets a range where CPython prints one', () => {
