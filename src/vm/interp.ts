@@ -874,7 +874,15 @@ export class VM implements KeyProtocol {
               if (typeof a === 'number' && typeof b === 'number') {
                 // int32 operands: V8 then uses integer modulo instead of fmod
                 if ((a | 0) === a && (b | 0) === b && a >= 0 && b > 0) { regs[sp - 1] = (a | 0) % (b | 0); break; }
-                if (a >= 0 && b > 0) { regs[sp - 1] = a % b; break; }
+                if (a >= 0 && b > 0) {
+                  // below 2**52 a division and one correction step is exact and beats fmod
+                  if (a < 4503599627370496 && b < 4503599627370496) {
+                    let r = a - Math.floor(a / b) * b;
+                    if (r < 0) r += b; else if (r >= b) r -= b;
+                    regs[sp - 1] = r;
+                  } else regs[sp - 1] = a % b;
+                  break;
+                }
               }
               frame.sp = --sp; frame.pc = pc;
               const r = ops.binaryOp(this, BIN_MOD, a, b);
