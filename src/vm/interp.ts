@@ -673,7 +673,19 @@ export class VM implements KeyProtocol {
               }
               break;
             }
-            case Op.STORE_FAST: regs[arg] = regs[--sp]; break;
+            case Op.STORE_FAST: {
+              regs[arg] = regs[--sp];
+              // `x = ...` then `x`/`y` or the loop's back jump: done here, one dispatch fewer
+              if (tracer === null) {
+                const next = code[pc];
+                const op = next & OP_MASK;
+                if (op === Op.LOAD_FAST) {
+                  const w = regs[next >>> ARG_SHIFT];
+                  if (w !== undefined) { regs[sp++] = w; pc++; }
+                } else if (op === Op.JUMP_ABSOLUTE) pc = next >>> ARG_SHIFT;
+              }
+              break;
+            }
             case Op.DELETE_FAST:
               if (regs[arg] === undefined) throw raise(UnboundLocalError, `cannot access local variable '${frame.code.varnames[arg]}' where it is not associated with a value`);
               regs[arg] = undefined;
