@@ -14,6 +14,7 @@ import { isSubtype } from './vm/types.js';
 import { formatException } from './vm/traceback.js';
 import { installBuiltins } from './stdlib/builtins.js';
 import { installModules } from './stdlib/modules.js';
+import { installStackless } from './stdlib/stackless.js';
 
 export { disassemble } from './bytecode/dis.js';
 export type { Host, Tracer } from './vm/interp.js';
@@ -75,6 +76,7 @@ export function createVM(opts: VMOptions): VM {
   vm.syntaxErrorFrom = syntaxError;
   installBuiltins(vm);
   installModules(vm);
+  installStackless(vm);
   for (const [name, src] of stdlib()) vm.sourceModules.set(name, src);
   vm.tracer = opts.tracer ?? null;
   return vm;

@@ -13,6 +13,8 @@ function exceptionClass(name: string, base: PyClass | null): PyClass {
 
 export const BaseException = exceptionClass('BaseException', null);
 export const SystemExit = exceptionClass('SystemExit', BaseException);
+/** Stackless: ends a tasklet silently; a builtin, like SystemExit which it derives from */
+export const TaskletExit = exceptionClass('TaskletExit', SystemExit);
 export const KeyboardInterrupt = exceptionClass('KeyboardInterrupt', BaseException);
 export const GeneratorExit = exceptionClass('GeneratorExit', BaseException);
 export const Exception = exceptionClass('Exception', BaseException);
@@ -71,7 +73,7 @@ export const ImportWarning = exceptionClass('ImportWarning', Warning);
 export const ResourceWarning = exceptionClass('ResourceWarning', Warning);
 
 export const EXCEPTION_CLASSES: readonly PyClass[] = [
-  BaseException, SystemExit, KeyboardInterrupt, GeneratorExit, Exception, StopIteration, ArithmeticError,
+  BaseException, SystemExit, TaskletExit, KeyboardInterrupt, GeneratorExit, Exception, StopIteration, ArithmeticError,
   FloatingPointError, OverflowError, ZeroDivisionError, AssertionError, AttributeError, BufferError, EOFError,
   ImportError, ModuleNotFoundError, LookupError, IndexError, KeyError, MemoryError, NameError, UnboundLocalError,
   OSError, FileNotFoundError, TimeoutError, PermissionError, FileExistsError, IsADirectoryError, NotADirectoryError,

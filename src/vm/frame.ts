@@ -44,6 +44,8 @@ export const enum Cont {
   Iter,
   /** a `__new__` returned: run __init__ on it if it is an instance of the class (contData: InitArgs) */
   New,
+  /** the bottom frame of a tasklet returned: the tasklet is done (contData: the Tasklet) */
+  TaskletEnd,
 }
 
 export class Frame {

@@ -12,12 +12,13 @@ import {
 import { PyDict, PySet, PyGenerator, GenState } from './objects.js';
 import {
   raise, newException, TypeError, NameError, UnboundLocalError, StopIteration, RuntimeError, RecursionError,
-  GeneratorExit, AssertionError, SystemError, MemoryError, ValueError, BaseException, ImportError, KeyError,
+  GeneratorExit, AssertionError, SystemError, TaskletExit, MemoryError, ValueError, BaseException, ImportError, KeyError,
   ModuleNotFoundError,
 } from './errors.js';
 import { typeOf, lookup, isSubtype, computeMro, classChanged, classFacts } from './types.js';
 import * as ops from './ops.js';
 import { repr as reprOf, str as strOf } from './repr.js';
+import { Scheduler, Tasklet } from './tasklet.js';
 import { percentFormat } from './format.js';
 import type { KeyProtocol } from './hashtable.js';
 
@@ -73,11 +74,20 @@ export class VM implements KeyProtocol {
   path: string[] = [];
   argv: string[] = [];
   readonly host: Host;
-  /** the executing tasklet's atomic flag (#3 replaces this with the tasklet's own) */
+  /** the current tasklet's atomic flag, mirrored here for the ticker line */
   atomic = false;
+  /** tasklets and the runnables ring */
+  readonly scheduler: Scheduler;
+  /** set by a switch: the ticker value the loop takes on its next reload, or -1 */
+  tickerReset = -1;
 
   constructor(host: Host) {
     this.host = host;
+    this.scheduler = new Scheduler(this);
+  }
+
+  kwDict(kw: Map<string, Value>): PyDict {
+    return ops.dictFromMap(this, kw);
   }
 
   // ---- KeyProtocol for dict/set keys with user hashing ----------------------------------
@@ -463,6 +473,9 @@ export class VM implements KeyProtocol {
         if (!ops.isIterator(value)) throw raise(TypeError, `iter() returned non-iterator of type '${typeOf(value).name}'`);
         return value;
       case Cont.BuildClass: return this.buildClass(data as ClassBuild);
+      case Cont.TaskletEnd:
+        this.scheduler.finished(data as Tasklet);
+        return PENDING;
       case Cont.Host: return value;
     }
   }
@@ -629,6 +642,7 @@ export class VM implements KeyProtocol {
       names = frame.code.names;
       sp = frame.sp;
       pc = frame.pc;
+      if (this.tickerReset >= 0) { ticker = this.tickerReset; this.tickerReset = -1; }
       try {
         if (this.pendingThrow) {
           const exc = this.pendingThrow;
@@ -639,7 +653,7 @@ export class VM implements KeyProtocol {
           if (tracer !== null) { frame.sp = sp; tracer(this, frame, pc, sp); }
           const ins = code[pc++];
           // after the fetch, so whatever the check raises is blamed on (and handled at) this instruction
-          if (--ticker < 0 && !this.atomic) ticker = this.periodic();
+          if (--ticker < 0 && !this.atomic && (ticker = this.periodic(frame, pc, sp)) < 0) continue outer;
           const arg = ins >>> ARG_SHIFT;
           switch (ins & OP_MASK) {
             case Op.NOP: break;
@@ -1485,13 +1499,17 @@ export class VM implements KeyProtocol {
   }
 
   /** The periodic check (DESIGN.md decision 4): interrupts now; the scheduler joins in #3. */
-  periodic(): number {
+  periodic(frame: Frame, pc: number, sp: number): number {
     const flag = this.interruptFlag;
     if (flag !== null && Atomics.load(flag, 0) !== 0) {
       Atomics.store(flag, 0, 0);
       throw newException(this.builtins.get('KeyboardInterrupt') as PyClass);
     }
-    return this.checkInterval;
+    // the fetched instruction has not run: a preempted tasklet re-executes it when resumed
+    frame.pc = pc - 1;
+    frame.sp = sp;
+    if (this.scheduler.tick(this.nesting)) return -1;
+    return this.scheduler.nextTicker();
   }
 
   /** LOAD_GLOBAL's slow path: globals, then builtins; remembers the answer in the site's entry. */
@@ -1626,6 +1644,13 @@ export class VM implements KeyProtocol {
       const cont = frame.cont;
       frame.back = null;
       this.frame = caller;
+      if (cont === Cont.TaskletEnd) {
+        // the exception left a tasklet: TaskletExit ends it quietly, anything else goes to main
+        const t = frame.contData as Tasklet;
+        if (isSubtype(exc.cls, TaskletExit)) this.scheduler.finished(t);
+        else this.scheduler.died(t, exc);
+        return CONTINUE;
+      }
       if (cont === Cont.Host || caller === null) throw exc;
       if (cont === Cont.ForNext && gen === null && isSubtype(exc.cls, StopIteration)) {
         caller.sp--;

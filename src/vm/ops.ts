@@ -621,7 +621,9 @@ export function instanceDict(obj: Value): Map<string, Value> | null {
   if (obj instanceof PyList || obj instanceof PyTuple || obj instanceof PyDict || obj instanceof PySet) {
     if (obj.cls.isUserClass) { obj.dict ??= new Map(); return obj.dict; }
   }
-  return null;
+  // other heap objects that keep attributes (instances of tasklet/channel subclasses)
+  const d = (obj as { dict?: unknown } | null)?.dict;
+  return d instanceof Map ? (d as Map<string, Value>) : null;
 }
 
 export function instanceHas(obj: Value, name: string): boolean {
@@ -750,6 +752,11 @@ function getSuperAttr(vm: VM, s: PySuper, name: string, cont: Cont): Result {
     }
     return vm.finish(cont, null, bindAttr(attr, s.self, s.selfClass));
   }
+  // attributes computed in TypeScript (a builtin base's getters: channel.balance)
+  for (let j = mro.indexOf(s.thisClass) + 1; j < mro.length; j++) {
+    const g = mro[j].getters.get(name);
+    if (g) return vm.finish(cont, null, g(s.self));
+  }
   throw raise(AttributeError, `'super' object has no attribute '${name}'`);
 }
 
@@ -775,7 +782,9 @@ export function setAttr(vm: VM, obj: Value, name: string, v: Value): Result {
     if (set !== undefined) return vm.callCont(set, [attr, obj, v], null, Cont.Discard, null);
   }
   const sa = lookup(cls, '__setattr__');
-  if (sa instanceof PyFunction) return vm.callCont(sa, [obj, name, v], null, Cont.Discard, null);
+  if (sa instanceof PyFunction || (sa instanceof PyNative && sa.owner !== null && sa.owner !== objectType)) {
+    return vm.callCont(sa, [obj, name, v], null, Cont.Discard, null);
+  }
   return genericSetattr(obj, name, v);
 }
 

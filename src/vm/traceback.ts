@@ -7,6 +7,7 @@ import { isSubtype } from './types.js';
 import { SyntaxError as SyntaxErrorCls } from './errors.js';
 import type { VM } from './interp.js';
 import { HOST_CODES } from './interp.js';
+import { TASKLET_CODES } from './tasklet.js';
 
 /** Line starts of each source text, computed once. */
 const lineTables = new WeakMap<object, number[]>();
@@ -52,7 +53,7 @@ interface Entry { file: string; line: number; name: string; text: string }
 function entries(tb: TracebackEntry | null): Entry[] {
   const out: Entry[] = [];
   for (let t = tb; t !== null; t = t.next) {
-    if (HOST_CODES.includes(t.code)) continue;
+    if (HOST_CODES.includes(t.code) || TASKLET_CODES.includes(t.code)) continue;
     const line = positionLine(t.code, t.pc);
     out.push({ file: t.code.filename, line, name: t.code.name, text: sourceLine(t.code.source, line).trim() });
   }

@@ -1,0 +1,336 @@
+// The `stackless` module: tasklet and channel types and the scheduler functions, on top of
+// vm/tasklet.ts and vm/channel.ts. Names and messages follow Stackless 3.7.9 (the oracle).
+import { Value, PyModule, PyClass, PyNative, PyTuple, PyException, PENDING, PyInstance, typeType, objectType } from '../vm/values.js';
+import { PyDict } from '../vm/objects.js';
+import { raise, newException, RuntimeError, TypeError, TaskletExit, NotImplementedError } from '../vm/errors.js';
+import { lookup, isSubtype, typeOf } from '../vm/types.js';
+import * as ops from '../vm/ops.js';
+import type { VM } from '../vm/interp.js';
+import { Tasklet, Scheduler, taskletType, Resume } from '../vm/tasklet.js';
+import { Channel, channelType, channelAction } from '../vm/channel.js';
+import { fn, method, toSmallInt, kwArg } from './native.js';
+
+function T(v: Value): Tasklet {
+  if (!(v instanceof Tasklet)) throw raise(TypeError, `descriptor requires a 'tasklet' object but received a '${typeOf(v).name}'`);
+  return v;
+}
+function C(v: Value): Channel {
+  if (!(v instanceof Channel)) throw raise(TypeError, `descriptor requires a 'channel' object but received a '${typeOf(v).name}'`);
+  return v;
+}
+
+export function installStackless(vm: VM): void {
+  vm.nativeModules.set('stackless', () => {
+    const sched = vm.scheduler;
+    const bind = (t: Tasklet, func: Value, args: Value[] | null, kw: Map<string, Value> | null): void => {
+      if (t.inRing || t.blockedOn !== null || t === sched.current) throw raise(RuntimeError, 'tasklet is scheduled');
+      if (func !== null && !isCallable(func)) throw raise(TypeError, 'tasklet function must be a callable or None');
+      t.func = func;
+      t.args = args;
+      t.kw = kw;
+      t.frame = null;
+      t.alive = args !== null;
+    };
+
+    // ---- tasklet ----
+    taskletType.dict.set('__new__', staticNative('__new__', (args) => {
+      const cls = args[0] as PyClass;
+      const t = new Tasklet(cls);
+      if (cls !== taskletType) t.dict = new Map();
+      return t;
+    }));
+    method(taskletType, '__init__', (self, args) => {
+      const t = T(self);
+      const func = args.length ? args[0] : null;
+      if (func !== null && !isCallable(func)) throw raise(TypeError, 'tasklet function must be a callable or None');
+      t.func = func;
+      t.tempval = func;
+      return null;
+    });
+    method(taskletType, 'bind', (self, args, kw) => {
+      const t = T(self);
+      const func = args[0] ?? kwArg(kw, 'func') ?? null;
+      const a = args[1] ?? kwArg(kw, 'args') ?? null;
+      const k = args[2] ?? kwArg(kw, 'kwargs') ?? null;
+      bind(t, func, a === null ? (k === null ? null : []) : ops.toArray(vm, a), k instanceof PyDict ? ops.dictToStringMap(k) : null);
+      t.tempval = null;
+      return t;
+    });
+    const setup = (self: Value, args: Value[], kw: Map<string, Value> | null): Value => {
+      const t = T(self);
+      if (t.alive) throw raise(RuntimeError, 'tasklet is alive');
+      if (t.func === null) throw raise(RuntimeError, 'the tasklet was not bound to a function');
+      bind(t, t.func, args, kw && kw.size ? kw : null);
+      t.tempval = null;
+      sched.insert(t);
+      return t;
+    };
+    method(taskletType, 'setup', setup);
+    method(taskletType, '__call__', setup);
+    method(taskletType, 'insert', (self) => {
+      const t = T(self);
+      if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
+      if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
+      sched.insert(t);
+      return t;
+    });
+    method(taskletType, 'remove', (self) => {
+      const t = T(self);
+      if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot remove a blocked tasklet.');
+      if (t === sched.current) throw raise(RuntimeError, 'The current tasklet cannot be removed.');
+      sched.remove(t);
+      return t;
+    });
+    method(taskletType, 'run', (self) => {
+      const t = T(self);
+      if (t === sched.current) return null;
+      if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
+      if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
+      const cur = sched.current;
+      if (!t.inRing) {
+        // put it just before the caller's successor: it runs now, the caller stays in the ring
+        sched.remove(t);
+        insertAfter(cur, t);
+      }
+      cur.tempval = null;
+      cur.resume = Resume.Value;
+      return sched.switchTo(t);
+    });
+    method(taskletType, 'switch', (self) => {
+      const t = T(self);
+      if (t === sched.current) return null;
+      if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
+      const cur = sched.current;
+      if (!t.inRing) insertAfter(cur, t);
+      cur.tempval = null;
+      cur.resume = Resume.Value;
+      sched.remove(cur);
+      return sched.switchTo(t);
+    });
+    method(taskletType, 'kill', (self) => {
+      const t = T(self);
+      if (!t.alive) return null;
+      if (t.frame === null && t !== sched.current) {
+        // never ran: it dies without running its body
+        sched.remove(t);
+        t.alive = false;
+        return null;
+      }
+      return throwTo(sched, t, newException(TaskletExit));
+    });
+    method(taskletType, 'throw', (self, args) => {
+      const t = T(self);
+      let exc = args[0];
+      if (exc instanceof PyClass) exc = vm.callNested(exc, args.length > 1 && args[1] !== null ? [args[1]] : []);
+      if (!(exc instanceof PyException)) throw raise(TypeError, 'exceptions must be classes, or instances, not ' + typeOf(exc).name);
+      if (!t.alive) throw raise(RuntimeError, 'You cannot throw to a dead tasklet');
+      return throwTo(sched, t, exc);
+    });
+    method(taskletType, 'raise_exception', (self, args) => {
+      const t = T(self);
+      const exc = vm.callNested(args[0], args.slice(1));
+      if (!t.alive) throw raise(RuntimeError, 'You cannot throw to a dead tasklet');
+      return throwTo(sched, t, exc as PyException);
+    });
+    method(taskletType, 'set_atomic', (self, args) => {
+      const t = T(self);
+      const old = t.atomic;
+      t.atomic = ops.truthy(vm, args[0]);
+      if (t === sched.current) vm.atomic = t.atomic;
+      return old;
+    });
+    method(taskletType, 'set_ignore_nesting', (self, args) => {
+      const t = T(self);
+      const old = t.ignoreNesting;
+      t.ignoreNesting = ops.truthy(vm, args[0]);
+      return old;
+    });
+    const getters: [string, (t: Tasklet) => Value][] = [
+      ['alive', (t) => t.alive],
+      ['blocked', (t) => t.blockedOn !== null],
+      ['scheduled', (t) => t.inRing || t.blockedOn !== null],
+      ['paused', (t) => t.alive && !t.inRing && t.blockedOn === null && t !== sched.current],
+      ['is_main', (t) => t.isMain],
+      ['is_current', (t) => t === sched.current],
+      ['next', (t) => neighbour(t, 1)],
+      ['prev', (t) => neighbour(t, -1)],
+      ['tempval', (t) => t.tempval],
+      ['atomic', (t) => t.atomic],
+      ['ignore_nesting', (t) => t.ignoreNesting],
+      ['nesting_level', (t) => (t === sched.current ? vm.nesting : 0)],
+      ['block_trap', (t) => t.blockTrap],
+      ['thread_id', () => 1],
+      ['restorable', () => false],
+    ];
+    for (const [name, get] of getters) taskletType.getters.set(name, (v) => get(T(v)));
+    method(taskletType, '__setattr__', (self, args) => {
+      const t = T(self);
+      const name = args[0] as string;
+      if (name === 'tempval') { t.tempval = args[1]; return null; }
+      if (name === 'block_trap') { t.blockTrap = ops.truthy(vm, args[1]); return null; }
+      if (t.dict === null) throw raise(AttributeErrorCls(), `'_stackless.tasklet' object has no attribute '${name}'`);
+      t.dict.set(name, args[1]);
+      return null;
+    });
+
+    // ---- channel ----
+    channelType.dict.set('__new__', staticNative('__new__', (args) => {
+      const cls = args[0] as PyClass;
+      const c = new Channel(cls);
+      if (cls !== channelType) c.dict = new Map();
+      return c;
+    }));
+    method(channelType, '__init__', () => null);
+    method(channelType, 'send', (self, args) => channelAction(sched, C(self), true, args[0] ?? null, false));
+    method(channelType, 'receive', (self) => channelAction(sched, C(self), false, null, false));
+    method(channelType, 'send_exception', (self, args) => {
+      const cls = args[0];
+      if (!(cls instanceof PyClass) || !cls.isException) throw raise(TypeError, 'channel.send_exception needs Exception or string subclass as first parameter');
+      const exc = vm.callNested(cls, args.slice(1)) as PyException;
+      return channelAction(sched, C(self), true, exc, true);
+    });
+    method(channelType, 'send_throw', (self, args) => {
+      let exc = args[0];
+      if (exc instanceof PyClass) exc = vm.callNested(exc, args.length > 1 && args[1] !== null ? [args[1]] : []);
+      return channelAction(sched, C(self), true, exc, true);
+    });
+    method(channelType, 'send_sequence', () => {
+      // each send may block, which a native loop cannot do; it will be written in spy
+      throw raise(NotImplementedError, 'channel.send_sequence is not implemented yet');
+    });
+    method(channelType, 'close', (self) => { C(self).closing = true; return null; });
+    method(channelType, 'open', (self) => { C(self).closing = false; return null; });
+    method(channelType, '__iter__', (self) => self);
+    method(channelType, '__next__', (self) => {
+      const c = C(self);
+      if (c.closing && !c.sendersWaiting) throw ops.stopIteration(null);
+      return channelAction(sched, c, false, null, false);
+    });
+    channelType.getters.set('balance', (c) => C(c).balance);
+    channelType.getters.set('queue', (c) => C(c).waiting[0] ?? null);
+    channelType.getters.set('closing', (c) => C(c).closing);
+    channelType.getters.set('closed', (c) => C(c).closing && C(c).waiting.length === 0);
+    channelType.getters.set('preference', (c) => C(c).preference);
+    channelType.getters.set('schedule_all', (c) => (C(c).scheduleAll ? 1 : 0));
+    method(channelType, '__setattr__', (self, args) => {
+      const c = C(self);
+      const name = args[0] as string;
+      if (name === 'preference') { const p = toSmallInt(vm, args[1]); c.preference = p < 0 ? -1 : p > 0 ? 1 : 0; return null; }
+      if (name === 'schedule_all') { c.scheduleAll = ops.truthy(vm, args[1]); return null; }
+      if (c.dict === null) throw raise(AttributeErrorCls(), `'_stackless.channel' object has no attribute '${name}'`);
+      c.dict.set(name, args[1]);
+      return null;
+    });
+
+    // ---- module functions ----
+    const atomicType = new PyClass('atomic', [objectType], new Map(), 'object', true);
+    atomicType.cls = typeType;
+    atomicType.mro = [atomicType, objectType];
+    atomicType.module = 'stackless';
+    const atomicSaved = new WeakMap<object, boolean>();
+    method(atomicType, '__enter__', (self) => {
+      const cur = sched.current;
+      atomicSaved.set(self as object, cur.atomic);
+      cur.atomic = true;
+      vm.atomic = true;
+      return self;
+    });
+    method(atomicType, '__exit__', (self) => {
+      const cur = sched.current;
+      cur.atomic = atomicSaved.get(self as object) ?? false;
+      vm.atomic = cur.atomic;
+      return false;
+    });
+
+    const entries: [string, Value][] = [
+      ['tasklet', taskletType],
+      ['channel', channelType],
+      ['atomic', atomicType],
+      ['getcurrent', fn('getcurrent', () => sched.current, 'stackless')],
+      ['getmain', fn('getmain', () => sched.main, 'stackless')],
+      ['getruncount', fn('getruncount', () => sched.runCount(), 'stackless')],
+      ['getcurrentid', fn('getcurrentid', () => 1, 'stackless')],
+      ['schedule', fn('schedule', (args, kw) => sched.schedule(args[0] ?? kwArg(kw, 'retval') ?? sched.current, false), 'stackless')],
+      ['schedule_remove', fn('schedule_remove', (args, kw) => sched.schedule(args[0] ?? kwArg(kw, 'retval') ?? sched.current, true), 'stackless')],
+      ['run', fn('run', (args, kw) => {
+        const timeout = toSmallInt(vm, args[0] ?? kwArg(kw, 'timeout') ?? 0);
+        const flag = (i: number, name: string): boolean => ops.truthy(vm, args[i] ?? kwArg(kw, name) ?? false);
+        return sched.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'));
+      }, 'stackless')],
+      ['enable_softswitch', fn('enable_softswitch', () => true, 'stackless')],
+      ['switch_trap', fn('switch_trap', () => 0, 'stackless')],
+    ];
+    const mod = new PyModule('stackless', new Map<string, Value>([['__name__', 'stackless'], ['__doc__', null]]));
+    for (const [k, v] of entries) mod.dict.set(k, v);
+    // module attributes that read the scheduler's state
+    mod.dict.set('__getattr__', fn('__getattr__', (args) => {
+      switch (args[0]) {
+        case 'current': return sched.current;
+        case 'main': return sched.main;
+        case 'runcount': return sched.runCount();
+      }
+      throw raise(AttributeErrorCls(), `module 'stackless' has no attribute '${String(args[0])}'`);
+    }, 'stackless'));
+    void [PyInstance, PyTuple, lookup, isSubtype];
+    return mod;
+  });
+}
+
+import { AttributeError } from '../vm/errors.js';
+function AttributeErrorCls(): PyClass {
+  return AttributeError;
+}
+
+function staticNative(name: string, f: (args: Value[], kw: Map<string, Value> | null) => Value): Value {
+  return new PyStaticMethodRef(new PyNative(name, f));
+}
+import { PyStaticMethod as PyStaticMethodRef } from '../vm/values.js';
+
+function insertAfter(cur: Tasklet, t: Tasklet): void {
+  if (!cur.inRing) return;
+  const next = cur.next as Tasklet;
+  t.prev = cur;
+  t.next = next;
+  cur.next = t;
+  next.prev = t;
+  t.inRing = true;
+}
+
+/** Raises `exc` in `t` and switches to it at once (Stackless's throw/kill). */
+function throwTo(sched: Scheduler, t: Tasklet, exc: PyException): Value | typeof PENDING {
+  const cur = sched.current;
+  if (t === cur) throw exc;
+  if (t.frame === null) {
+    // bound but never run: the exception surfaces in the caller right away
+    sched.remove(t);
+    t.alive = false;
+    if (isSubtype(exc.cls, TaskletExit)) return null;
+    throw exc;
+  }
+  if (t.blockedOn !== null) {
+    const ch = t.blockedOn as Channel;
+    const i = ch.waiting.indexOf(t);
+    if (i >= 0) ch.waiting.splice(i, 1);
+    ch.waitingSend.delete(t);
+    t.blockedOn = null;
+  }
+  if (!t.inRing) insertAfter(cur, t);
+  t.tempval = exc;
+  t.resume = Resume.Throw;
+  cur.tempval = null;
+  cur.resume = Resume.Value;
+  return sched.switchTo(t);
+}
+
+function isCallable(v: Value): boolean {
+  return v instanceof PyNative || v instanceof PyClass || (v !== null && typeof v === 'object' && lookup(typeOf(v), '__call__') !== undefined) || typeOf(v).name === 'function' || typeOf(v).name === 'method';
+}
+
+/** next/prev: the neighbour in the ring, or in the channel's wait chain (None at its ends). */
+function neighbour(t: Tasklet, step: 1 | -1): Value {
+  if (t.inRing) return step === 1 ? t.next : t.prev;
+  const ch = t.blockedOn as Channel | null;
+  if (ch === null) return null;
+  const i = ch.waiting.indexOf(t);
+  return ch.waiting[i + step] ?? null;
+}

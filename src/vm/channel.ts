@@ -1,0 +1,115 @@
+// Channels (DESIGN.md decision 5): a sender that finds a waiting receiver stores the value in
+// the receiver's tempval and makes it runnable; the receiver claims it when it is switched in.
+// A blocked sender keeps its value in its own tempval until a receiver takes it.
+import { PyClass, PyObject, Value, PENDING, PyException, typeType, objectType } from './values.js';
+import { raise, RuntimeError, ValueError } from './errors.js';
+import { Tasklet, Scheduler, Resume } from './tasklet.js';
+
+export const channelType = (() => {
+  const t = new PyClass('channel', [objectType], new Map(), 'channel', false);
+  t.cls = typeType;
+  t.mro = [t, objectType];
+  t.module = '_stackless';
+  return t;
+})();
+
+export class Channel extends PyObject {
+  cls: PyClass;
+  dict: Map<string, Value> | null = null;
+  /** blocked tasklets, FIFO; all senders (balance > 0) or all receivers (balance < 0) */
+  readonly waiting: Tasklet[] = [];
+  /** −1 prefer the receiver (default), 1 prefer the sender, 0 neither */
+  preference = -1;
+  scheduleAll = false;
+  closing = false;
+
+  constructor(cls?: PyClass) {
+    super();
+    this.cls = cls ?? channelType;
+  }
+
+  /** > 0: that many senders wait; < 0: receivers */
+  get balance(): number {
+    return this.sendersWaiting ? this.waiting.length : -this.waiting.length;
+  }
+
+  /** which of the waiting tasklets are senders */
+  readonly waitingSend = new Set<Tasklet>();
+  get sendersWaiting(): boolean {
+    return this.waiting.length > 0 && this.waitingSend.has(this.waiting[0]);
+  }
+}
+
+/**
+ * One send or receive on `ch` by the current tasklet. `value` is what a sender sends (or the
+ * exception it throws, with `isThrow`). Returns the received value, None for a send, or
+ * PENDING after switching away.
+ */
+export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, value: Value, isThrow: boolean): Value | typeof PENDING {
+  const cur = sched.current;
+  const partnerWaits = ch.waiting.length > 0 && ch.sendersWaiting !== sending;
+  if (partnerWaits) {
+    const partner = ch.waiting.shift() as Tasklet;
+    ch.waitingSend.delete(partner);
+    partner.blockedOn = null;
+    let result: Value = null;
+    if (sending) {
+      partner.tempval = value;
+      partner.resume = isThrow ? Resume.Throw : Resume.Value;
+    } else {
+      result = partner.tempval;
+      const threw = partner.resume === Resume.Throw;
+      partner.tempval = null;
+      partner.resume = Resume.Value;
+      if (threw) {
+        wake(sched, ch, cur, partner, sending);
+        throw result as PyException;
+      }
+    }
+    return wake(sched, ch, cur, partner, sending, result);
+  }
+  if (ch.closing) throw raise(ValueError, 'Send/receive operation on a closed channel');
+  if (cur.blockTrap) throw raise(RuntimeError, 'this tasklet does not like to be blocked.');
+  const target = sched.pickNext(true);
+  if (target === null) throw raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
+  ch.waiting.push(cur);
+  if (sending) ch.waitingSend.add(cur);
+  cur.blockedOn = ch;
+  if (sending) {
+    cur.tempval = value;
+    cur.resume = isThrow ? Resume.Throw : Resume.None;
+  } else {
+    cur.tempval = null;
+    cur.resume = Resume.None;
+  }
+  sched.remove(cur);
+  return sched.switchTo(target);
+}
+
+/** Puts the woken partner back in the ring as the channel's preference says. */
+function wake(sched: Scheduler, ch: Channel, cur: Tasklet, partner: Tasklet, sending: boolean, result: Value = null): Value | typeof PENDING {
+  const partnerFirst = ch.scheduleAll ? false : sending ? ch.preference < 0 : ch.preference > 0;
+  if (ch.scheduleAll) {
+    sched.insert(partner);
+    return sched.schedule(result, false);
+  }
+  if (!partnerFirst) {
+    sched.insert(partner);
+    return result;
+  }
+  // the partner runs now; the caller goes last
+  insertAfterCurrent(sched, partner);
+  return sched.schedule(result, false);
+}
+
+function insertAfterCurrent(sched: Scheduler, t: Tasklet): void {
+  const cur = sched.current;
+  if (!cur.inRing) { sched.insert(t); return; }
+  const next = cur.next as Tasklet;
+  t.prev = cur;
+  t.next = next;
+  cur.next = t;
+  next.prev = t;
+  t.inRing = true;
+}
+

@@ -1,0 +1,364 @@
+// Tasklets and the scheduler (DESIGN.md decisions 2, 4, 5): a tasklet is data — the top frame
+// of its chain while it is not running — and a switch just changes which chain the loop runs.
+// The runnables form a ring whose head is the current tasklet, as in Stackless.
+import { CodeObject } from '../bytecode/code.js';
+import { Op, ARG_SHIFT } from '../bytecode/opcodes.js';
+import { Cont, Frame } from './frame.js';
+import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, typeType, objectType } from './values.js';
+import { raise, RuntimeError } from './errors.js';
+import type { VM } from './interp.js';
+
+/** How a tasklet that was switched out while inside a native call gets that call's result. */
+export const enum Resume {
+  /** nothing to deliver (it was preempted, or never started) */
+  None,
+  /** push its tempval as the call's result */
+  Value,
+  /** raise its tempval (an exception) at the call */
+  Throw,
+}
+
+export const taskletType = (() => {
+  const t = new PyClass('tasklet', [objectType], new Map(), 'tasklet', false);
+  t.cls = typeType;
+  t.mro = [t, objectType];
+  t.module = '_stackless';
+  return t;
+})();
+
+export class Tasklet extends PyObject {
+  /** tasklet or a spy subclass of it */
+  cls: PyClass;
+  /** attributes of instances of subclasses */
+  dict: Map<string, Value> | null = null;
+  /** the callable bound by tasklet(func) / bind(), or null */
+  func: Value = null;
+  /** arguments bound with it (bind/setup/__call__) */
+  args: Value[] | null = null;
+  kw: Map<string, Value> | null = null;
+  /** the top of this tasklet's frame chain while it is not running; null before it starts */
+  frame: Frame | null = null;
+  /** alive: bound and not finished */
+  alive = false;
+  /** the channel this tasklet is blocked on, or null */
+  blockedOn: object | null = null;
+  /** neighbours in the runnables ring (or in a channel's wait queue) */
+  next: Tasklet | null = null;
+  prev: Tasklet | null = null;
+  /** in the runnables ring */
+  inRing = false;
+  /** the value in flight to this tasklet (a channel handoff, schedule's retval) */
+  tempval: Value = null;
+  /** what to do with tempval when this tasklet is next switched in */
+  resume: Resume = Resume.None;
+  /** while set the periodic check does nothing (no watchdog interrupt, no GIL handoff) */
+  atomic = false;
+  /** let the watchdog interrupt even while nested native calls are on the stack */
+  ignoreNesting = false;
+  /** blocking this tasklet raises RuntimeError */
+  blockTrap = false;
+  readonly isMain: boolean;
+
+  constructor(cls: PyClass, isMain = false) {
+    super();
+    this.cls = cls;
+    this.isMain = isMain;
+  }
+}
+
+/** The bottom frame of a tasklet: `func(*args, **kw)`, then the TaskletEnd continuation. */
+const TASKLET_BOOT_CODE = new CodeObject(
+  '<tasklet>', '<tasklet>', '<tasklet>', '', 0, 0, 0, 0, [], [], [], [], [], [],
+  Int32Array.from([Op.CALL_FUNCTION_EX | (1 << ARG_SHIFT), Op.RETURN_VALUE]),
+  Int32Array.from([0, 0]), [], Int32Array.from([-1, -1]), 4, 0, null,
+);
+export const TASKLET_CODES: readonly CodeObject[] = [TASKLET_BOOT_CODE];
+
+/** The watchdog of a timed `stackless.run(n)`. */
+interface Watchdog {
+  /** instructions a tasklet may run before it is interrupted */
+  budget: number;
+  /** instructions left before the interrupt */
+  remaining: number;
+  /** count over the whole run instead of per switch */
+  total: boolean;
+  /** return at the next voluntary switch instead of interrupting */
+  soft: boolean;
+  ignoreNesting: boolean;
+}
+
+export class Scheduler {
+  readonly main: Tasklet;
+  current: Tasklet;
+  /** the tasklet waiting inside stackless.run(), out of the ring, or null */
+  runCaller: Tasklet | null = null;
+  watchdog: Watchdog | null = null;
+  /** instructions executed since the ticker was last set (for watchdog accounting) */
+  tickerSetTo = 0;
+
+  constructor(readonly vm: VM) {
+    this.main = new Tasklet(taskletType, true);
+    this.main.alive = true;
+    this.current = this.main;
+    this.linkAlone(this.main);
+  }
+
+  private linkAlone(t: Tasklet): void {
+    t.next = t;
+    t.prev = t;
+    t.inRing = true;
+  }
+
+  /** Appends t at the end of the ring (just before the current tasklet). */
+  insert(t: Tasklet): void {
+    if (t.inRing) return;
+    const head = this.current.inRing ? this.current : this.ringHead();
+    if (head === null) { this.linkAlone(t); return; }
+    const last = head.prev as Tasklet;
+    t.prev = last;
+    t.next = head;
+    last.next = t;
+    head.prev = t;
+    t.inRing = true;
+  }
+
+  /** Some tasklet of the ring when the current one is out of it (main inside run()). */
+  private ringHead(): Tasklet | null {
+    return this.anyInRing;
+  }
+  anyInRing: Tasklet | null = null;
+
+  remove(t: Tasklet): void {
+    if (!t.inRing) return;
+    const next = t.next as Tasklet;
+    if (next === t) {
+      this.anyInRing = null;
+    } else {
+      (t.prev as Tasklet).next = next;
+      next.prev = t.prev;
+      if (this.anyInRing === t) this.anyInRing = next;
+    }
+    t.next = null;
+    t.prev = null;
+    t.inRing = false;
+  }
+
+  runCount(): number {
+    const start = this.current.inRing ? this.current : this.anyInRing;
+    if (start === null) return 0;
+    let n = 0;
+    let t: Tasklet = start;
+    do { n++; t = t.next as Tasklet; } while (t !== start);
+    return n;
+  }
+
+  /**
+   * Makes `target` the running tasklet. The current one's frame chain is kept as it is (the
+   * loop saved pc and sp before the native that switches was called); the target gets what
+   * it was waiting for (its tempval pushed or raised). Returns PENDING: the loop reloads.
+   */
+  switchTo(target: Tasklet): typeof PENDING {
+    const vm = this.vm;
+    const from = this.current;
+    if (from !== target) {
+      from.frame = vm.frame;
+      if (target.frame === null) target.frame = target.alive && target.func !== null && !target.isMain ? this.bootFrame(target) : null;
+      vm.frame = target.frame;
+      target.frame = null;
+    }
+    this.current = target;
+    if (target === this.runCaller) {
+      // run()'s caller was re-inserted and reached: run() is over
+      this.runCaller = null;
+      this.watchdog = null;
+    }
+    if (target.inRing) this.anyInRing = target;
+    vm.atomic = target.atomic;
+    const value = target.tempval;
+    const how = target.resume;
+    target.resume = Resume.None;
+    if (how === Resume.Value) {
+      const f = vm.frame as Frame;
+      f.regs[f.sp++] = value;
+      target.tempval = null;
+    } else if (how === Resume.Throw) {
+      target.tempval = null;
+      const f = vm.frame as Frame;
+      const waitingIn = f.code.code[f.pc - 1];
+      if ((waitingIn & 0xff) === Op.FOR_ITER && isStopIteration(value)) {
+        // `for v in channel:` ends when StopIteration arrives instead of a value
+        f.sp--;
+        f.pc = waitingIn >>> ARG_SHIFT;
+      } else vm.pendingThrow = value as PyException;
+    }
+    const w = this.watchdog;
+    if (w !== null && !w.total) w.remaining = w.budget;
+    vm.tickerReset = this.nextTicker();
+    return PENDING;
+  }
+
+  private bootFrame(t: Tasklet): Frame {
+    const f = new Frame(TASKLET_BOOT_CODE, new Map(), null, null, null);
+    f.regs[0] = t.func;
+    f.regs[1] = new PyTuple(t.args ?? []);
+    f.regs[2] = t.kw ? this.vm.kwDict(t.kw) : null;
+    f.sp = 3;
+    f.cont = Cont.TaskletEnd;
+    f.contData = t;
+    f.depth = 1;
+    return f;
+  }
+
+  /**
+   * The tasklet to run next. `leaving`: the current one cannot go on (it blocks, finishes or
+   * removes itself), so with nothing else runnable control returns to run()'s caller, or null
+   * (a deadlock). Otherwise the current tasklet itself may be the answer.
+   */
+  pickNext(leaving: boolean): Tasklet | null {
+    const cur = this.current;
+    if (cur.inRing && cur.next !== cur) return cur.next as Tasklet;
+    if (!cur.inRing && this.anyInRing !== null) return this.anyInRing;
+    if (!leaving) return cur;
+    if (this.runCaller !== null && this.runCaller !== cur) return this.endRun(null);
+    return null;
+  }
+
+  /** run() is over: its caller goes back into the ring and gets `result` from run(). */
+  endRun(result: Value): Tasklet {
+    const caller = this.runCaller as Tasklet;
+    this.runCaller = null;
+    this.watchdog = null;
+    const at = this.current.inRing ? this.current : this.anyInRing;
+    if (at === null) this.linkAlone(caller);
+    else this.insertBefore(caller, at.next === at ? at : (at.next as Tasklet));
+    caller.tempval = result;
+    caller.resume = Resume.Value;
+    return caller;
+  }
+
+  private insertBefore(t: Tasklet, before: Tasklet): void {
+    const last = before.prev as Tasklet;
+    t.prev = last;
+    t.next = before;
+    last.next = t;
+    before.prev = t;
+    t.inRing = true;
+  }
+
+  /** The ticker value for the current tasklet: the check interval, or the watchdog's budget. */
+  nextTicker(): number {
+    const w = this.watchdog;
+    const interval = this.vm.checkInterval;
+    const n = w !== null && this.current !== this.runCaller ? Math.min(interval, Math.max(w.remaining, 1)) : interval;
+    this.tickerSetTo = n;
+    return n - 1;
+  }
+
+  /** Starts a timed or untimed run(): the caller leaves the ring and the others run. */
+  run(timeout: number, soft: boolean, total: boolean, ignoreNesting: boolean): Value | typeof PENDING {
+    const caller = this.current;
+    if (this.runCaller !== null) throw raise(RuntimeError, 'run() is already running');
+    if (caller.next === caller) return null;
+    const target = caller.next as Tasklet;
+    this.remove(caller);
+    this.anyInRing = target;
+    this.runCaller = caller;
+    this.watchdog = timeout > 0 ? { budget: timeout, remaining: timeout, total, soft, ignoreNesting } : null;
+    caller.resume = Resume.Value;
+    caller.tempval = null;
+    return this.switchTo(target);
+  }
+
+  /**
+   * The periodic check's part: count the current tasklet's instructions and interrupt it when
+   * the watchdog's budget is spent. True when it switched to the run() caller.
+   */
+  tick(nesting: number): boolean {
+    const w = this.watchdog;
+    if (w === null || this.current === this.runCaller) return false;
+    w.remaining -= this.tickerSetTo;
+    if (w.remaining > 0) return false;
+    if (nesting > 0 && !w.ignoreNesting && !this.current.ignoreNesting) { w.remaining = 1; return false; }
+    if (w.soft) { w.remaining = 1; return false; }
+    const victim = this.current;
+    this.remove(victim);
+    this.switchTo(this.endRun(victim));
+    return true;
+  }
+
+  /** `stackless.schedule(retval)` / `schedule_remove(retval)`: the next tasklet runs. */
+  schedule(retval: Value, removeSelf: boolean): Value | typeof PENDING {
+    const cur = this.current;
+    const w = this.watchdog;
+    if (w !== null && w.soft && w.remaining <= 1 && this.runCaller !== null && cur !== this.runCaller) {
+      // a soft timed run ends at the tasklet's next voluntary switch; the tasklet stays scheduled
+      cur.tempval = retval;
+      cur.resume = Resume.Value;
+      return this.switchTo(this.endRun(null));
+    }
+    const target = this.pickNext(removeSelf);
+    if (target === null) throw raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
+    if (removeSelf) this.remove(cur);
+    if (target === cur) return retval;
+    cur.tempval = retval;
+    cur.resume = Resume.Value;
+    return this.switchTo(target);
+  }
+
+  /**
+   * An exception other than TaskletExit left tasklet t: it dies, and the exception is raised in
+   * the tasklet waiting in run() (else main), ahead of the queue, from the call it waits in.
+   */
+  died(t: Tasklet, exc: PyException): void {
+    t.alive = false;
+    this.remove(t);
+    this.vm.frame = null;
+    let target: Tasklet;
+    if (this.runCaller !== null && this.runCaller !== t) target = this.endRun(null);
+    else {
+      target = this.main;
+      this.unblock(target);
+    }
+    target.tempval = exc;
+    target.resume = Resume.Throw;
+    this.switchTo(target);
+  }
+
+  /** Takes a tasklet off the channel it waits on (it is being resumed by other means). */
+  unblock(t: Tasklet): void {
+    const ch = t.blockedOn as { waiting: Tasklet[]; waitingSend: Set<Tasklet> } | null;
+    if (ch === null) return;
+    const i = ch.waiting.indexOf(t);
+    if (i >= 0) ch.waiting.splice(i, 1);
+    ch.waitingSend.delete(t);
+    t.blockedOn = null;
+  }
+
+  /** The current tasklet's bottom frame returned (or it let TaskletExit out): it is done. */
+  finished(t: Tasklet): void {
+    t.alive = false;
+    const target = this.pickNext(true);
+    this.remove(t);
+    this.vm.frame = null;
+    if (target === null) {
+      // nothing can run: main is blocked on a channel, and Stackless tells it so
+      const main = this.main;
+      const sending = main.blockedOn !== null && (main.blockedOn as { waitingSend: Set<Tasklet> }).waitingSend.has(main);
+      this.unblock(main);
+      main.tempval = raise(RuntimeError, sending ? 'the main tasklet is sending without a receiver available.' : 'the main tasklet is receiving without a sender available.');
+      main.resume = Resume.Throw;
+      this.switchTo(main);
+      return;
+    }
+    this.switchTo(target);
+  }
+}
+
+function isStopIteration(v: Value): boolean {
+  return v instanceof PyException && v.cls.mro.some((c) => c.name === 'StopIteration' && c.module === 'builtins');
+}
+
+export function taskletOf(v: Value): Tasklet {
+  if (!(v instanceof Tasklet)) throw raise(RuntimeError, 'not a tasklet');
+  return v;
+}
