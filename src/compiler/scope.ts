@@ -77,24 +77,10 @@ class Collector {
       case 'Pass': case 'Break': case 'Continue': break;
       case 'Return': if (st.value) this.expr(st.value, s); break;
       case 'Delete': for (const t of st.targets) this.expr(t, s); break;
-      case 'Global':
-        for (const n of st.names) {
-          if (s.assigned.has(n) || s.used.has(n)) {
-            const what = s.assigned.has(n) ? 'assigned to' : 'used';
-            throw new SpySyntaxError('SyntaxError', `name '${n}' is ${what} before global declaration`, st.start, st.end);
-          }
-          s.globals.add(n);
-        }
-        break;
+      case 'Global': this.declare(st, s, 'global', s.globals); break;
       case 'Nonlocal':
         if (s.kind === 'module') throw new SpySyntaxError('SyntaxError', 'nonlocal declaration not allowed at module level', st.start, st.end);
-        for (const n of st.names) {
-          if (s.assigned.has(n) || s.used.has(n)) {
-            const what = s.assigned.has(n) ? 'assigned to' : 'used';
-            throw new SpySyntaxError('SyntaxError', `name '${n}' is ${what} before nonlocal declaration`, st.start, st.end);
-          }
-          s.nonlocals.add(n);
-        }
+        this.declare(st, s, 'nonlocal', s.nonlocals);
         break;
       case 'If': case 'While':
         this.expr(st.test, s); this.stmts(st.body, s); this.stmts(st.orelse, s); break;
@@ -146,6 +132,17 @@ class Collector {
           s.bind(a.asname ?? a.name);
         }
         break;
+    }
+  }
+
+  /** `global`/`nonlocal`: a name must not be used or bound in the scope before it is declared. */
+  declare(st: A.Global | A.Nonlocal, s: Scope, what: string, into: Set<string>): void {
+    for (const n of st.names) {
+      if (s.assigned.has(n) || s.used.has(n)) {
+        const how = s.assigned.has(n) ? 'assigned to' : 'used';
+        throw new SpySyntaxError('SyntaxError', `name '${n}' is ${how} before ${what} declaration`, st.start, st.end);
+      }
+      into.add(n);
     }
   }
 

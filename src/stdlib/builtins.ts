@@ -515,7 +515,7 @@ export function installBuiltins(vm: VM): void {
   classChanged();
 }
 
-import { builtinFunctionType as PyNativeCls, methodType as methodTypeCls, methodDescriptorType } from '../vm/values.js';
+import { builtinFunctionType as PyNativeCls, methodType as methodTypeCls, methodDescriptorType, nativeClass } from '../vm/values.js';
 
 function makeSuper(cls: PyClass, self: Value): PySuper {
   if (self instanceof PyClass && isSubtype(self, cls)) return new PySuper(cls, self, self);
@@ -600,12 +600,7 @@ function minMax(vm: VM, args: Value[], kw: Map<string, Value> | null, name: stri
   return best;
 }
 
-function iterType(name: string): PyClass {
-  const t = new PyClass(name, [objectType], new Map(), name, false);
-  t.cls = typeType;
-  t.mro = [t, objectType];
-  return t;
-}
+const iterType = (name: string): PyClass => nativeClass(name);
 const enumerateType = iterType('enumerate');
 /** complex numbers are outside spy's subset; the name exists so isinstance checks work */
 const complexType = iterType('complex');

@@ -1,6 +1,6 @@
 // The `stackless` module: tasklet and channel types and the scheduler functions, on top of
 // vm/tasklet.ts and vm/channel.ts. Names and messages follow Stackless 3.7.9 (the oracle).
-import { Value, PyModule, PyClass, PyNative, PyTuple, PyException, PENDING, PyInstance, typeType, objectType } from '../vm/values.js';
+import { Value, PyModule, PyClass, PyNative, PyTuple, PyException, PENDING, PyInstance, nativeClass } from '../vm/values.js';
 import { PyDict } from '../vm/objects.js';
 import { raise, newException, RuntimeError, TypeError, TaskletExit, NotImplementedError } from '../vm/errors.js';
 import { lookup, isSubtype, typeOf } from '../vm/types.js';
@@ -90,7 +90,7 @@ export function installStackless(vm: VM): void {
       if (!t.inRing) {
         // put it just before the caller's successor: it runs now, the caller stays in the ring
         sched.remove(t);
-        insertAfter(cur, t);
+        sched.insertAfter(cur, t);
       }
       cur.tempval = null;
       cur.resume = Resume.Value;
@@ -101,7 +101,7 @@ export function installStackless(vm: VM): void {
       if (t === sched.current) return null;
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
       const cur = sched.current;
-      if (!t.inRing) insertAfter(cur, t);
+      if (!t.inRing) sched.insertAfter(cur, t);
       cur.tempval = null;
       cur.resume = Resume.Value;
       sched.remove(cur);
@@ -223,10 +223,7 @@ export function installStackless(vm: VM): void {
     });
 
     // ---- module functions ----
-    const atomicType = new PyClass('atomic', [objectType], new Map(), 'object', true);
-    atomicType.cls = typeType;
-    atomicType.mro = [atomicType, objectType];
-    atomicType.module = 'stackless';
+    const atomicType = nativeClass('atomic', 'stackless', 'object');
     const atomicSaved = new WeakMap<object, boolean>();
     method(atomicType, '__enter__', (self) => {
       const cur = sched.current;
@@ -286,15 +283,6 @@ function staticNative(name: string, f: (args: Value[], kw: Map<string, Value> | 
 }
 import { PyStaticMethod as PyStaticMethodRef } from '../vm/values.js';
 
-function insertAfter(cur: Tasklet, t: Tasklet): void {
-  if (!cur.inRing) return;
-  const next = cur.next as Tasklet;
-  t.prev = cur;
-  t.next = next;
-  cur.next = t;
-  next.prev = t;
-  t.inRing = true;
-}
 
 /** Raises `exc` in `t` and switches to it at once (Stackless's throw/kill). */
 function throwTo(sched: Scheduler, t: Tasklet, exc: PyException): Value | typeof PENDING {
@@ -314,7 +302,7 @@ function throwTo(sched: Scheduler, t: Tasklet, exc: PyException): Value | typeof
     ch.waitingSend.delete(t);
     t.blockedOn = null;
   }
-  if (!t.inRing) insertAfter(cur, t);
+  if (!t.inRing) sched.insertAfter(cur, t);
   t.tempval = exc;
   t.resume = Resume.Throw;
   cur.tempval = null;

@@ -6,6 +6,7 @@ import {
   NotImplemented, listType, tupleType, dictType, setType, frozensetType, typeType, objectType,
 } from '../vm/values.js';
 import { PyDict, PySet } from '../vm/objects.js';
+import { nativeClass } from '../vm/values.js';
 import { raise, TypeError, ValueError, IndexError, KeyError } from '../vm/errors.js';
 import { typeOf, lookup, isSubtype } from '../vm/types.js';
 import * as ops from '../vm/ops.js';
@@ -360,16 +361,10 @@ function plainView(v: Value): Value {
 
 // ---- dict views ----------------------------------------------------------------------------
 
-export const dictKeysType = viewType('dict_keys');
-export const dictValuesType = viewType('dict_values');
-export const dictItemsType = viewType('dict_items');
+export const dictKeysType = nativeClass('dict_keys');
+export const dictValuesType = nativeClass('dict_values');
+export const dictItemsType = nativeClass('dict_items');
 
-function viewType(name: string): PyClass {
-  const t = new PyClass(name, [objectType], new Map(), name, false);
-  t.cls = typeType;
-  t.mro = [t, objectType];
-  return t;
-}
 
 export class DictView extends PyObject {
   get cls(): PyClass { return this.kind === 'keys' ? dictKeysType : this.kind === 'values' ? dictValuesType : dictItemsType; }

@@ -1,17 +1,11 @@
 // Channels (DESIGN.md decision 5): a sender that finds a waiting receiver stores the value in
 // the receiver's tempval and makes it runnable; the receiver claims it when it is switched in.
 // A blocked sender keeps its value in its own tempval until a receiver takes it.
-import { PyClass, PyObject, Value, PENDING, PyException, typeType, objectType } from './values.js';
+import { PyClass, PyObject, Value, PENDING, PyException, nativeClass } from './values.js';
 import { raise, RuntimeError, ValueError } from './errors.js';
 import { Tasklet, Scheduler, Resume } from './tasklet.js';
 
-export const channelType = (() => {
-  const t = new PyClass('channel', [objectType], new Map(), 'channel', false);
-  t.cls = typeType;
-  t.mro = [t, objectType];
-  t.module = '_stackless';
-  return t;
-})();
+export const channelType = nativeClass('channel', '_stackless');
 
 export class Channel extends PyObject {
   cls: PyClass;
@@ -98,18 +92,7 @@ function wake(sched: Scheduler, ch: Channel, cur: Tasklet, partner: Tasklet, sen
     return result;
   }
   // the partner runs now; the caller goes last
-  insertAfterCurrent(sched, partner);
+  sched.insertAfter(sched.current, partner);
   return sched.schedule(result, false);
-}
-
-function insertAfterCurrent(sched: Scheduler, t: Tasklet): void {
-  const cur = sched.current;
-  if (!cur.inRing) { sched.insert(t); return; }
-  const next = cur.next as Tasklet;
-  t.prev = cur;
-  t.next = next;
-  cur.next = t;
-  next.prev = t;
-  t.inRing = true;
 }
 

@@ -1115,14 +1115,9 @@ export function mapIterator(vm: VM, obj: PyDict | PySet, pick: (e: { key: Value;
 }
 
 import { RuntimeError as RuntimeErrorCls } from './errors.js';
-import { PyClass as PyClassCtor } from './values.js';
+import { nativeClass } from './values.js';
 
-function iterType(name: string): PyClassCtor {
-  const t = new PyClassCtor(name, [objectType], new Map(), name, false);
-  t.cls = typeType;
-  t.mro = [t, objectType];
-  return t;
-}
+const iterType = (name: string): PyClass => nativeClass(name);
 export const listIteratorType = iterType('list_iterator');
 export const tupleIteratorType = iterType('tuple_iterator');
 export const strIteratorType = iterType('str_ascii_iterator');

@@ -4,7 +4,7 @@
 import { CodeObject } from '../bytecode/code.js';
 import { Op, ARG_SHIFT } from '../bytecode/opcodes.js';
 import { Cont, Frame } from './frame.js';
-import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, typeType, objectType } from './values.js';
+import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, nativeClass } from './values.js';
 import { raise, RuntimeError } from './errors.js';
 import type { VM } from './interp.js';
 
@@ -18,13 +18,7 @@ export const enum Resume {
   Throw,
 }
 
-export const taskletType = (() => {
-  const t = new PyClass('tasklet', [objectType], new Map(), 'tasklet', false);
-  t.cls = typeType;
-  t.mro = [t, objectType];
-  t.module = '_stackless';
-  return t;
-})();
+export const taskletType = nativeClass('tasklet', '_stackless');
 
 export class Tasklet extends PyObject {
   /** tasklet or a spy subclass of it */
@@ -114,12 +108,13 @@ export class Scheduler {
     if (t.inRing) return;
     const head = this.current.inRing ? this.current : this.ringHead();
     if (head === null) { this.linkAlone(t); return; }
-    const last = head.prev as Tasklet;
-    t.prev = last;
-    t.next = head;
-    last.next = t;
-    head.prev = t;
-    t.inRing = true;
+    linkAfter(head.prev as Tasklet, t);
+  }
+
+  /** Puts t right after `anchor` in the ring, so it runs next (appended when anchor is out of it). */
+  insertAfter(anchor: Tasklet, t: Tasklet): void {
+    if (!anchor.inRing) { this.insert(t); return; }
+    linkAfter(anchor, t);
   }
 
   /** Some tasklet of the ring when the current one is out of it (main inside run()). */
@@ -237,12 +232,7 @@ export class Scheduler {
   }
 
   private insertBefore(t: Tasklet, before: Tasklet): void {
-    const last = before.prev as Tasklet;
-    t.prev = last;
-    t.next = before;
-    last.next = t;
-    before.prev = t;
-    t.inRing = true;
+    linkAfter(before.prev as Tasklet, t);
   }
 
   /** The ticker value for the current tasklet: the check interval, or the watchdog's budget. */
@@ -352,6 +342,16 @@ export class Scheduler {
     }
     this.switchTo(target);
   }
+}
+
+/** Links t into the ring between `anchor` and its successor. */
+function linkAfter(anchor: Tasklet, t: Tasklet): void {
+  const next = anchor.next as Tasklet;
+  t.prev = anchor;
+  t.next = next;
+  anchor.next = t;
+  next.prev = t;
+  t.inRing = true;
 }
 
 function isStopIteration(v: Value): boolean {

@@ -337,3 +337,13 @@ for (const t of [typeType, objectType, intType, boolType, floatType, strType, by
   t.base = t === objectType ? null : t;
 }
 objectType.base = null;
+
+/** A builtin class deriving from object, created by another module (iterators, views, tasklet). */
+export function nativeClass(name: string, module = 'builtins', nativeKind = name): PyClass {
+  const t = new PyClass(name, [objectType], new Map(), nativeKind, false);
+  t.cls = typeType;
+  t.mro = [t, objectType];
+  t.base = t;
+  t.module = module;
+  return t;
+}
