@@ -7,7 +7,7 @@ import { Cont, Frame } from './frame.js';
 import {
   PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
   PyFloat, PyException, PyNativeIter, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
-  PyStaticMethod, PyClassMethod, PySuper, typeType, objectType, generatorType, Namespace, GlobalEntry,
+  PyStaticMethod, PyClassMethod, PySuper, typeType, objectType, generatorType, dictType, Namespace, GlobalEntry,
 } from './values.js';
 import { PyDict, PySet, PyGenerator, GenState } from './objects.js';
 import {
@@ -821,6 +821,13 @@ export class VM implements KeyProtocol {
                 const items = c.items;
                 const i = k < 0 ? k + items.length : k;
                 if (i >= 0 && i < items.length) { regs[sp - 1] = items[i]; break; }
+              } else if (c instanceof PyDict && c.cls === dictType && typeof k === 'string') {
+                // a plain dict with a str key: no hashing protocol or __missing__ to consult
+                const e = c.table.map.get(k);
+                if (e !== undefined) { regs[sp - 1] = e.value; break; }
+              } else if (typeof c === 'string' && typeof k === 'number') {
+                const i = k < 0 ? k + c.length : k;
+                if (i >= 0 && i < c.length) { regs[sp - 1] = c[i]; break; }
               }
               frame.sp = --sp; frame.pc = pc;
               const r = ops.getItem(this, c, k);
@@ -836,6 +843,9 @@ export class VM implements KeyProtocol {
                 const items = c.items;
                 const i = k < 0 ? k + items.length : k;
                 if (i >= 0 && i < items.length) { items[i] = v; break; }
+              } else if (c instanceof PyDict && c.cls === dictType && typeof k === 'string') {
+                c.table.set(k, v, this);
+                break;
               }
               frame.sp = sp; frame.pc = pc;
               if (ops.setItem(this, c, k, v) === PENDING) continue outer;
