@@ -248,7 +248,10 @@ export function installBuiltins(vm: VM): void {
     arity('sum', args, 1, 2);
     let acc: Value = args.length > 1 ? args[1] : kwArg(kw, 'start') ?? 0;
     if (typeof acc === 'string') throw raise(TypeError, "sum() can't sum strings [use ''.join(seq) instead]");
-    for (const v of ops.iterate(vm, args[0])) {
+    const src = args[0];
+    // a plain list or tuple is summed from its array, not through the generic iterator
+    const items = (src instanceof PyList || src instanceof PyTuple) && !src.cls.isUserClass ? src.items : ops.iterate(vm, src);
+    for (const v of items) {
       if (typeof acc === 'number' && typeof v === 'number') {
         const r: number = acc + v;
         if (Number.isSafeInteger(r)) { acc = r; continue; }
