@@ -26,7 +26,7 @@ and prints | program | python3 (s) | spy (s) | ratio | with median wall-clock se
   --json FILE    also write the raw figures (every round's time, exit codes) to FILE
   --timeout S    give up on one run after S seconds (default 600)
 
-Environment: SPY_CMD replaces the spy command, "node dist/spy.mjs run" (the program's path is
+Environment: SPY_CMD replaces the spy command, "node dist/spy.cjs run" (the program's path is
 appended), e.g. SPY_CMD=python3 to try the harness before spy runs the programs; PYTHON_CMD
 replaces "python3". Exits 1 when a program fails or its outputs differ.`;
 
@@ -69,12 +69,12 @@ function splitCommand(text) {
 
 function spyCommand() {
   if (process.env.SPY_CMD) return { argv: splitCommand(process.env.SPY_CMD), label: process.env.SPY_CMD };
-  const bundle = join(ROOT, 'dist', 'spy.mjs');
+  const bundle = join(ROOT, 'dist', 'spy.cjs');
   if (!existsSync(bundle)) {
-    console.error('bench: dist/spy.mjs is missing; run `npm run build` (npm run bench does) or set SPY_CMD');
+    console.error('bench: dist/spy.cjs is missing; run `npm run build` (npm run bench does) or set SPY_CMD');
     process.exit(2);
   }
-  return { argv: [process.execPath, bundle, 'run'], label: 'node dist/spy.mjs run' };
+  return { argv: [process.execPath, bundle, 'run'], label: 'node dist/spy.cjs run' };
 }
 
 // python3 is often a shim (pyenv's is a bash script costing ~0.3 s a start): time the

@@ -1,4 +1,4 @@
-// argv → a command; nothing else. Bundled by build.mjs into dist/spy.mjs.
+// argv → a command; nothing else. Bundled by build.mjs into dist/spy.cjs.
 import { main } from '../src/cli/main.js';
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

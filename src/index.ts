@@ -49,7 +49,8 @@ let stdlibSources: Map<string, string> | null = null;
 function stdlib(): Map<string, string> {
   if (stdlibSources) return stdlibSources;
   stdlibSources = new Map();
-  const here = dirname(fileURLToPath(import.meta.url));
+  // the CLI runs as a CommonJS bundle (dist/spy.cjs), the tests as ES modules
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
   for (const dir of [join(here, 'stdlib', 'spy'), join(here, '..', 'src', 'stdlib', 'spy')]) {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir)) {

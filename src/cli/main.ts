@@ -1,20 +1,79 @@
-// The `spy` command: parses argv with commander and runs, disassembles or traces a program.
+// The `spy` command: runs, disassembles or traces a program. The common `spy FILE ...` and
+// `spy run FILE ...` go straight to running; anything else (flags, `dis`, --help) is parsed by
+// commander, loaded only then because it costs start-up time (DESIGN.md decision 10).
 // Exit codes: the program's own, 1 for an uncaught error, 2 for bad usage or a missing file.
-import { Command, CommanderError } from 'commander';
-import { Chalk } from 'chalk';
 import { dirname, resolve } from 'node:path';
-import { createVM, runProgram, compile, disassemble, syntaxError, reportUncaught, readTextFile } from '../index.js';
+import { createVM, runProgram, compile, disassemble, syntaxError, readTextFile } from '../index.js';
 import { ProcessHost } from './host.js';
 import { traceLine } from './trace.js';
 import { formatException } from '../vm/traceback.js';
 import { VM } from '../vm/interp.js';
 import { VERSION } from './version.js';
 
+const COMMANDS = new Set(['run', 'dis', 'help']);
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const host = new ProcessHost();
+  try {
+    // the fast path: `spy FILE ARGS...` or `spy run FILE ARGS...` with no options before FILE
+    const first = argv[0];
+    if (first !== undefined && !first.startsWith('-') && !COMMANDS.has(first)) {
+      return runFile(host, first, argv.slice(1), false, plainRed());
+    }
+    if (first === 'run' && argv[1] !== undefined && !argv[1].startsWith('-')) {
+      return runFile(host, argv[1], argv.slice(2), false, plainRed());
+    }
+    return await parseWithCommander(host, argv);
+  } finally {
+    host.flush();
+  }
+}
+
+type Paint = (s: string) => string;
+
+/** Red for one-line errors on a terminal (chalk is loaded only on the commander path). */
+function plainRed(): Paint {
+  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  return color ? (s) => `\x1b[31m${s}\x1b[39m` : (s) => s;
+}
+
+function runFile(host: ProcessHost, file: string, args: string[], trace: boolean, red: Paint): number {
+  const source = readTextFile(file);
+  if (source === null) {
+    host.write('stderr', red(`spy: can't open file '${file}': No such file or directory`) + '\n');
+    return 2;
+  }
+  // CPython (3.9+) names the main script by its absolute path in tracebacks and __file__
+  const shown = resolve(file);
+  const vm = createVM({
+    host, argv: [file, ...args], path: [dirname(shown)],
+    tracer: trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
+  });
+  return runProgram(vm, source, shown);
+}
+
+function disFile(host: ProcessHost, file: string | undefined, code: string | undefined, red: Paint): number {
+  const name = code !== undefined ? '<string>' : file;
+  const source = code !== undefined ? code : file !== undefined ? readTextFile(file) : null;
+  if (name === undefined || source === null) {
+    host.write('stderr', red(name === undefined ? 'spy: dis needs a file or -c source' : `spy: can't open file '${name}': No such file or directory`) + '\n');
+    return 2;
+  }
+  try {
+    host.write('stdout', disassemble(compile(source, name)));
+    return 0;
+  } catch (e) {
+    host.write('stderr', formatException(new VM(host), syntaxError(e, source, name)));
+    return 1;
+  }
+}
+
+async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<number> {
+  const { Command, CommanderError } = await import('commander');
+  const { Chalk } = await import('chalk');
   const colorErr = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   const paint = new Chalk({ level: colorErr ? 1 : 0 });
+  const red: Paint = (s) => paint.red(s);
   let exitCode = 0;
   const program = new Command();
   program
@@ -24,9 +83,9 @@ export function main(argv: string[]): number {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(paint.red(s.replace(/^error: /, 'spy: '))),
+      writeOut: (s) => host.write('stdout', s),
+      writeErr: (s) => host.write('stderr', s),
+      outputError: (s, write) => write(red(s.replace(/^error: /, 'spy: '))),
     });
 
   program
@@ -37,19 +96,7 @@ export function main(argv: string[]): number {
     .option('--trace', 'print every executed instruction to stderr')
     .passThroughOptions()
     .action((file: string, args: string[], opts: { trace?: boolean }) => {
-      const source = readTextFile(file);
-      if (source === null) {
-        process.stderr.write(paint.red(`spy: can't open file '${file}': No such file or directory`) + '\n');
-        exitCode = 2;
-        return;
-      }
-      // CPython (3.9+) names the main script by its absolute path in tracebacks and __file__
-      const shown = resolve(file);
-      const vm = createVM({
-        host, argv: [file, ...args], path: [dirname(shown)],
-        tracer: opts.trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
-      });
-      exitCode = runProgram(vm, source, shown);
+      exitCode = runFile(host, file, args, Boolean(opts.trace), red);
     });
 
   program
@@ -58,33 +105,15 @@ export function main(argv: string[]): number {
     .argument('[file]', 'the program')
     .option('-c, --code <source>', 'disassemble this source text instead of a file')
     .action((file: string | undefined, opts: { code?: string }) => {
-      const name = opts.code !== undefined ? '<string>' : file;
-      const source = opts.code !== undefined ? opts.code : file !== undefined ? readTextFile(file) : null;
-      if (name === undefined || source === null) {
-        process.stderr.write(paint.red(name === undefined ? 'spy: dis needs a file or -c source' : `spy: can't open file '${name}': No such file or directory`) + '\n');
-        exitCode = 2;
-        return;
-      }
-      try {
-        host.write('stdout', disassemble(compile(source, name)));
-      } catch (e) {
-        const vm = new VM(host);
-        host.write('stderr', formatException(vm, syntaxError(e, source, name)));
-        exitCode = 1;
-      }
+      exitCode = disFile(host, file, opts.code, red);
     });
 
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) {
-      host.flush();
-      return e.exitCode === 0 ? 0 : 2;
-    }
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     host.write('stderr', `spy: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    exitCode = 1;
+    return 1;
   }
-  host.flush();
-  void reportUncaught;
   return exitCode;
 }

@@ -1,4 +1,4 @@
-// The built `spy` command (dist/spy.mjs, as users run it): exit codes, usage errors, `dis`
+// The built `spy` command (dist/spy.cjs, as users run it): exit codes, usage errors, `dis`
 // listings, and the example programs through both bytecode-cache paths (miss, then hit).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SPY = 'dist/spy.mjs';
+const SPY = 'dist/spy.cjs';
 
 function spy(args: string[], env: Record<string, string> = {}, input = ''): { out: string; err: string; code: number } {
   const r = spawnSync(process.execPath, [SPY, ...args], { input, encoding: 'utf8', env: { ...process.env, SPY_NO_CACHE: '1', NO_COLOR: '1', ...env } });
@@ -14,7 +14,7 @@ function spy(args: string[], env: Record<string, string> = {}, input = ''): { ou
 }
 
 beforeAll(() => {
-  if (!existsSync(SPY)) throw new Error('dist/spy.mjs is missing: run `npm run build` (npm test does)');
+  if (!existsSync(SPY)) throw new Error('dist/spy.cjs is missing: run `npm run build` (npm test does)');
 });
 
 describe('spy command', () => {
