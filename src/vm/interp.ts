@@ -1204,7 +1204,13 @@ export class VM implements KeyProtocol {
                   for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
                   sp -= arg + 1;
                   frame.sp = sp; frame.pc = pc;
-                  this.pushFrame(callee, Cont.Push, null);
+                  // pushFrame inlined: a new frame already has the Push continuation
+                  callee.back = frame;
+                  if ((callee.depth = frame.depth + 1) > this.recursionLimit) {
+                    callee.back = null;
+                    throw raise(RecursionError, 'maximum recursion depth exceeded');
+                  }
+                  this.frame = callee;
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
