@@ -242,6 +242,16 @@ export class VM implements KeyProtocol {
     return PENDING;
   }
 
+  /** pushFrame for the call fast paths: a new frame already has the Push continuation. */
+  private enter(callee: Frame, caller: Frame): void {
+    callee.back = caller;
+    if ((callee.depth = caller.depth + 1) > this.recursionLimit) {
+      callee.back = null;
+      throw raise(RecursionError, 'maximum recursion depth exceeded');
+    }
+    this.frame = callee;
+  }
+
   /** Binds call arguments into a fresh frame's locals with CPython's rules and messages. */
   bindArgs(fn: PyFunction, f: Frame, args: Value[], kw: Map<string, Value> | null): void {
     const code = fn.code;
@@ -1204,13 +1214,7 @@ export class VM implements KeyProtocol {
                   for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
                   sp -= arg + 1;
                   frame.sp = sp; frame.pc = pc;
-                  // pushFrame inlined: a new frame already has the Push continuation
-                  callee.back = frame;
-                  if ((callee.depth = frame.depth + 1) > this.recursionLimit) {
-                    callee.back = null;
-                    throw raise(RecursionError, 'maximum recursion depth exceeded');
-                  }
-                  this.frame = callee;
+                  this.enter(callee, frame);
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
@@ -1272,7 +1276,7 @@ export class VM implements KeyProtocol {
                   for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];
                   sp -= arg + 2;
                   frame.sp = sp; frame.pc = pc;
-                  this.pushFrame(callee, Cont.Push, null);
+                  this.enter(callee, frame);
                   const fcode = fn.code;
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
