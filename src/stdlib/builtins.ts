@@ -490,11 +490,14 @@ export function installBuiltins(vm: VM): void {
   functionType.getters.set('__annotations__', () => new PyDict());
   functionType.getters.set('__closure__', (f) => { const c = (f as PyFunction).closure; return c ? new PyTuple(c) : null; });
   functionType.dict.set('__get__', new PyNative('__get__', (args) => (args[1] === null ? args[0] : new PyBoundMethod(args[1], args[0])), functionType));
+  // a builtin bound to its object (`[].append`) is also a builtin_function_or_method
+  const nativeOf = (f: Value): PyNative => (f instanceof PyBoundMethod ? f.fn : f) as PyNative;
   for (const t of [PyNativeCls, methodDescriptorType]) {
-    t.getters.set('__name__', (f) => (f as PyNative).name);
-    t.getters.set('__qualname__', (f) => { const n = f as PyNative; return n.owner ? `${n.owner.name}.${n.name}` : n.name; });
-    t.getters.set('__module__', (f) => (f as PyNative).module);
+    t.getters.set('__name__', (f) => nativeOf(f).name);
+    t.getters.set('__qualname__', (f) => { const n = nativeOf(f); return n.owner ? `${n.owner.name}.${n.name}` : n.name; });
+    t.getters.set('__module__', (f) => nativeOf(f).module);
     t.getters.set('__doc__', () => null);
+    t.getters.set('__self__', (f) => (f instanceof PyBoundMethod ? f.self : null));
   }
   methodTypeCls.getters.set('__self__', (m) => (m as PyBoundMethod).self);
   methodTypeCls.getters.set('__func__', (m) => (m as PyBoundMethod).fn);

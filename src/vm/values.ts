@@ -186,7 +186,8 @@ export class PyNative extends PyObject {
 }
 
 export class PyBoundMethod extends PyObject {
-  get cls(): PyClass { return methodType; }
+  /** CPython: a builtin bound to its object is a builtin_function_or_method, not a method */
+  get cls(): PyClass { return this.fn instanceof PyNative ? builtinFunctionType : methodType; }
   constructor(readonly self: Value, readonly fn: Value) { super(); }
 }
 
