@@ -1734,6 +1734,7 @@ export class SpyParser extends EmbeddedActionsParser {
             if (!this.RECORDING_PHASE && (first.kind === 'Starred' || (first.kind === 'NamedExpr' && !this.parens.has(first)))) {
               throw syntaxError('invalid syntax', colon.startOffset, tokenEnd(colon));
             }
+            this.valueAfterColon(colon);
             const v = this.SUBRULE(this.expression);
             return this.OR3([
               { ALT: () => {
@@ -1761,6 +1762,15 @@ export class SpyParser extends EmbeddedActionsParser {
     ]);
   });
 
+  /** invalid_kvpair: `{k: }` — CPython points at the colon. */
+  private valueAfterColon(colon: IToken): void {
+    if (this.RECORDING_PHASE) return;
+    const next = this.LA(1).tokenType;
+    if (next === T.RBrace || next === T.Comma) {
+      throw syntaxError("expression expected after dictionary key and ':'", colon.startOffset, tokenEnd(colon));
+    }
+  }
+
   // dict_rest: (',' ('**' bitwise_or | expression ':' expression))* [',']
   public readonly dictRest = this.RULE('dictRest', (key?: A.Expr | null, value?: A.Expr) => {
     const keys: (A.Expr | null)[] = [key ?? null];
@@ -1776,8 +1786,13 @@ export class SpyParser extends EmbeddedActionsParser {
             values.push(this.SUBRULE(this.bitOrExpr));
           } },
           { ALT: () => {
-            keys.push(this.SUBRULE(this.expression));
-            this.CONSUME(T.Colon);
+            const key = this.SUBRULE(this.expression);
+            keys.push(key);
+            // invalid_kvpair: a key with no ':' after it, as in {1: 2, 3}
+            if (!this.RECORDING_PHASE && this.LA(1).tokenType !== T.Colon) {
+              throw syntaxError("':' expected after dictionary key", key.end - 1);
+            }
+            this.valueAfterColon(this.CONSUME(T.Colon));
             values.push(this.SUBRULE2(this.expression));
           } },
         ]);

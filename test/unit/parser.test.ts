@@ -434,6 +434,10 @@ describe('syntax errors, as CPython 3.11 words and places them', () => {
   // through CPython 3.11's compile() (offset: the 0-based position SyntaxError.offset names).
   const table: [string, string, string, number][] = [
     ["x = = 1", "SyntaxError", "invalid syntax", 4],
+    ["x = {1: 2, 3}\n", "SyntaxError", "':' expected after dictionary key", 11],
+    ["d = {'a': 1, bcd, 'e': 2}\n", "SyntaxError", "':' expected after dictionary key", 15],
+    ["d = {1: 2, 3: }\n", "SyntaxError", "expression expected after dictionary key and ':'", 12],
+    ["d = {1: }\n", "SyntaxError", "expression expected after dictionary key and ':'", 6],
     ["if x\n  pass\n", "SyntaxError", "expected ':'", 4],
     ["if x y:\n  pass\n", "SyntaxError", "invalid syntax", 5],
     ["def f() x\n", "SyntaxError", "expected ':'", 8],
