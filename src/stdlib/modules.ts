@@ -64,6 +64,8 @@ export function installModules(vm: VM): void {
     return null;
   });
 
+  vm.nativeModules.set('builtins', () => new PyModule('builtins', vm.builtins));
+
   vm.nativeModules.set('sys', () => {
     const exit = fn('exit', (args) => {
       arity('exit', args, 0, 1);

@@ -2,7 +2,7 @@
 // vm/tasklet.ts and vm/channel.ts. Names and messages follow Stackless 3.7.9 (the oracle).
 import { Value, PyModule, PyClass, PyNative, PyTuple, PyException, PENDING, PyInstance, nativeClass } from '../vm/values.js';
 import { PyDict } from '../vm/objects.js';
-import { raise, newException, RuntimeError, TypeError, TaskletExit, NotImplementedError } from '../vm/errors.js';
+import { raise, newException, RuntimeError, TypeError, TaskletExit } from '../vm/errors.js';
 import { lookup, isSubtype, typeOf } from '../vm/types.js';
 import * as ops from '../vm/ops.js';
 import type { VM } from '../vm/interp.js';
@@ -194,10 +194,10 @@ export function installStackless(vm: VM): void {
       if (exc instanceof PyClass) exc = vm.callNested(exc, args.length > 1 && args[1] !== null ? [args[1]] : []);
       return channelAction(sched, C(self), true, exc, true);
     });
-    method(channelType, 'send_sequence', () => {
-      // each send may block, which a native loop cannot do; it will be written in spy
-      throw raise(NotImplementedError, 'channel.send_sequence is not implemented yet');
-    });
+    // methods that block in a loop are written in spy, so each send can switch tasklets
+    const spyPart = new Map<string, Value>([['__name__', 'stackless']]);
+    vm.runModule(vm.compileOrRaise(SPY_METHODS, '<stackless>'), spyPart);
+    channelType.dict.set('send_sequence', spyPart.get('send_sequence') as Value);
     method(channelType, 'close', (self) => { C(self).closing = true; return null; });
     method(channelType, 'open', (self) => { C(self).closing = false; return null; });
     method(channelType, '__iter__', (self) => self);
@@ -309,6 +309,15 @@ function throwTo(sched: Scheduler, t: Tasklet, exc: PyException): Value | typeof
   cur.resume = Resume.Value;
   return sched.switchTo(t);
 }
+
+const SPY_METHODS = `
+def send_sequence(self, seq):
+    n = 0
+    for v in seq:
+        self.send(v)
+        n += 1
+    return n
+`;
 
 function isCallable(v: Value): boolean {
   return v instanceof PyNative || v instanceof PyClass || (v !== null && typeof v === 'object' && lookup(typeOf(v), '__call__') !== undefined) || typeOf(v).name === 'function' || typeOf(v).name === 'method';
