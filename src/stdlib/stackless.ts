@@ -9,6 +9,7 @@ import type { VM } from '../vm/interp.js';
 import { Tasklet, Scheduler, taskletType, Resume } from '../vm/tasklet.js';
 import { Channel, channelType, channelAction } from '../vm/channel.js';
 import { fn, method, toSmallInt, kwArg } from './native.js';
+import { identityOf } from '../vm/hashtable.js';
 
 function T(v: Value): Tasklet {
   if (!(v instanceof Tasklet)) throw raise(TypeError, `descriptor requires a 'tasklet' object but received a '${typeOf(v).name}'`);
@@ -99,6 +100,7 @@ export function installStackless(vm: VM): void {
     method(taskletType, 'switch', (self) => {
       const t = T(self);
       if (t === sched.current) return null;
+      if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
       const cur = sched.current;
       if (!t.inRing) sched.insertAfter(cur, t);
@@ -120,9 +122,7 @@ export function installStackless(vm: VM): void {
     });
     method(taskletType, 'throw', (self, args) => {
       const t = T(self);
-      let exc = args[0];
-      if (exc instanceof PyClass) exc = vm.callNested(exc, args.length > 1 && args[1] !== null ? [args[1]] : []);
-      if (!(exc instanceof PyException)) throw raise(TypeError, 'exceptions must be classes, or instances, not ' + typeOf(exc).name);
+      const exc = throwArgs(vm, args);
       if (!t.alive) throw raise(RuntimeError, 'You cannot throw to a dead tasklet');
       return throwTo(sched, t, exc);
     });
@@ -189,11 +189,7 @@ export function installStackless(vm: VM): void {
       const exc = vm.callNested(cls, args.slice(1)) as PyException;
       return channelAction(sched, C(self), true, exc, true);
     });
-    method(channelType, 'send_throw', (self, args) => {
-      let exc = args[0];
-      if (exc instanceof PyClass) exc = vm.callNested(exc, args.length > 1 && args[1] !== null ? [args[1]] : []);
-      return channelAction(sched, C(self), true, exc, true);
-    });
+    method(channelType, 'send_throw', (self, args) => channelAction(sched, C(self), true, throwArgs(vm, args), true));
     // methods that block in a loop are written in spy, so each send can switch tasklets
     const spyPart = new Map<string, Value>([['__name__', 'stackless']]);
     vm.runModule(vm.compileOrRaise(SPY_METHODS, '<stackless>'), spyPart);
@@ -246,7 +242,7 @@ export function installStackless(vm: VM): void {
       ['getcurrent', fn('getcurrent', () => sched.current, 'stackless')],
       ['getmain', fn('getmain', () => sched.main, 'stackless')],
       ['getruncount', fn('getruncount', () => sched.runCount(), 'stackless')],
-      ['getcurrentid', fn('getcurrentid', () => 1, 'stackless')],
+      ['getcurrentid', fn('getcurrentid', () => identityOf(sched.current), 'stackless')],
       ['schedule', fn('schedule', (args, kw) => sched.schedule(args[0] ?? kwArg(kw, 'retval') ?? sched.current, false), 'stackless')],
       ['schedule_remove', fn('schedule_remove', (args, kw) => sched.schedule(args[0] ?? kwArg(kw, 'retval') ?? sched.current, true), 'stackless')],
       ['run', fn('run', (args, kw) => {
@@ -308,6 +304,18 @@ function throwTo(sched: Scheduler, t: Tasklet, exc: PyException): Value | typeof
   cur.tempval = null;
   cur.resume = Resume.Value;
   return sched.switchTo(t);
+}
+
+/** throw(exc, val, tb) arguments as CPython reads them: a class called with val, or an instance. */
+function throwArgs(vm: VM, args: Value[]): PyException {
+  let exc = args[0];
+  const val = args.length > 1 ? args[1] : null;
+  if (exc instanceof PyClass) {
+    if (val instanceof PyException && isSubtype(val.cls, exc)) exc = val;
+    else exc = vm.callNested(exc, val === null ? [] : val instanceof PyTuple ? val.items : [val]);
+  }
+  if (!(exc instanceof PyException)) throw raise(TypeError, 'exceptions must be classes, or instances, not ' + typeOf(exc).name);
+  return exc;
 }
 
 const SPY_METHODS = `
