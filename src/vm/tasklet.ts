@@ -308,6 +308,8 @@ export class Scheduler {
     else {
       target = this.main;
       this.unblock(target);
+      // main is resumed by the exception: it runs again, so it is back in the ring
+      this.insert(target);
     }
     target.tempval = exc;
     target.resume = Resume.Throw;
@@ -335,6 +337,7 @@ export class Scheduler {
       const main = this.main;
       const sending = main.blockedOn !== null && (main.blockedOn as { waitingSend: Set<Tasklet> }).waitingSend.has(main);
       this.unblock(main);
+      this.insert(main);
       main.tempval = raise(RuntimeError, sending ? 'the main tasklet is sending without a receiver available.' : 'the main tasklet is receiving without a sender available.');
       main.resume = Resume.Throw;
       this.switchTo(main);
