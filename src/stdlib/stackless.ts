@@ -109,8 +109,9 @@ export function installStackless(vm: VM): void {
       sched.remove(cur);
       return sched.switchTo(t);
     });
-    method(taskletType, 'kill', (self) => {
+    method(taskletType, 'kill', (self, args, kw) => {
       const t = T(self);
+      const pending = ops.truthy(vm, args[0] ?? kwArg(kw, 'pending') ?? false);
       if (!t.alive) return null;
       if (t.frame === null && t !== sched.current) {
         // never ran: it dies without running its body
@@ -118,13 +119,14 @@ export function installStackless(vm: VM): void {
         t.alive = false;
         return null;
       }
-      return throwTo(sched, t, newException(TaskletExit));
+      return throwTo(sched, t, newException(TaskletExit), pending);
     });
-    method(taskletType, 'throw', (self, args) => {
+    method(taskletType, 'throw', (self, args, kw) => {
       const t = T(self);
       const exc = throwArgs(vm, args);
+      const pending = ops.truthy(vm, args[3] ?? kwArg(kw, 'pending') ?? false);
       if (!t.alive) throw raise(RuntimeError, 'You cannot throw to a dead tasklet');
-      return throwTo(sched, t, exc);
+      return throwTo(sched, t, exc, pending);
     });
     method(taskletType, 'raise_exception', (self, args) => {
       const t = T(self);
@@ -281,26 +283,25 @@ import { PyStaticMethod as PyStaticMethodRef } from '../vm/values.js';
 
 
 /** Raises `exc` in `t` and switches to it at once (Stackless's throw/kill). */
-function throwTo(sched: Scheduler, t: Tasklet, exc: PyException): Value | typeof PENDING {
+function throwTo(sched: Scheduler, t: Tasklet, exc: PyException, pending = false): Value | typeof PENDING {
   const cur = sched.current;
   if (t === cur) throw exc;
-  if (t.frame === null) {
+  if (t.frame === null && !pending) {
     // bound but never run: the exception surfaces in the caller right away
     sched.remove(t);
     t.alive = false;
     if (isSubtype(exc.cls, TaskletExit)) return null;
     throw exc;
   }
-  if (t.blockedOn !== null) {
-    const ch = t.blockedOn as Channel;
-    const i = ch.waiting.indexOf(t);
-    if (i >= 0) ch.waiting.splice(i, 1);
-    ch.waitingSend.delete(t);
-    t.blockedOn = null;
-  }
-  if (!t.inRing) sched.insertAfter(cur, t);
+  sched.unblock(t);
   t.tempval = exc;
   t.resume = Resume.Throw;
+  if (pending) {
+    // delivered when the tasklet next runs; it is scheduled now, the caller goes on
+    sched.insert(t);
+    return null;
+  }
+  if (!t.inRing) sched.insertAfter(cur, t);
   cur.tempval = null;
   cur.resume = Resume.Value;
   return sched.switchTo(t);
