@@ -88,11 +88,9 @@ export function installStackless(vm: VM): void {
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
       const cur = sched.current;
-      if (!t.inRing) {
-        // put it just before the caller's successor: it runs now, the caller stays in the ring
-        sched.remove(t);
-        sched.insertAfter(cur, t);
-      }
+      // not queued: it goes just before the caller (the end of the ring); queued ones in between
+      // are skipped this round because the ring's head simply moves to it
+      if (!t.inRing) sched.insert(t);
       cur.tempval = null;
       cur.resume = Resume.Value;
       return sched.switchTo(t);
