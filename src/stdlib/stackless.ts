@@ -88,6 +88,7 @@ export function installStackless(vm: VM): void {
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
       const cur = sched.current;
+      sched.checkTrap();
       // not queued: it goes just before the caller (the end of the ring); queued ones in between
       // are skipped this round because the ring's head simply moves to it
       if (!t.inRing) sched.insert(t);
@@ -100,6 +101,7 @@ export function installStackless(vm: VM): void {
       if (t === sched.current) return null;
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
+      sched.checkTrap();
       const cur = sched.current;
       if (!t.inRing) sched.insertAfter(cur, t);
       cur.tempval = null;
@@ -251,7 +253,11 @@ export function installStackless(vm: VM): void {
         return sched.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'));
       }, 'stackless')],
       ['enable_softswitch', fn('enable_softswitch', () => true, 'stackless')],
-      ['switch_trap', fn('switch_trap', () => 0, 'stackless')],
+      ['switch_trap', fn('switch_trap', (args) => {
+        const old = sched.switchTrap;
+        sched.switchTrap += toSmallInt(vm, args[0] ?? 0);
+        return old;
+      }, 'stackless')],
     ];
     const mod = new PyModule('stackless', new Map<string, Value>([['__name__', 'stackless'], ['__doc__', null]]));
     for (const [k, v] of entries) mod.dict.set(k, v);
@@ -299,6 +305,7 @@ function throwTo(sched: Scheduler, t: Tasklet, exc: PyException, pending = false
     sched.insert(t);
     return null;
   }
+  sched.checkTrap();
   if (!t.inRing) sched.insertAfter(cur, t);
   cur.tempval = null;
   cur.resume = Resume.Value;

@@ -89,6 +89,13 @@ export class Scheduler {
   watchdog: Watchdog | null = null;
   /** instructions executed since the ticker was last set (for watchdog accounting) */
   tickerSetTo = 0;
+  /** stackless.switch_trap's counter: while non-zero, any real switch raises RuntimeError */
+  switchTrap = 0;
+
+  /** Raises RuntimeError("switch_trap") when a switch is about to happen under the trap. */
+  checkTrap(): void {
+    if (this.switchTrap !== 0) throw raise(RuntimeError, 'switch_trap');
+  }
 
   constructor(readonly vm: VM) {
     this.main = new Tasklet(taskletType, true);
@@ -218,6 +225,16 @@ export class Scheduler {
     return null;
   }
 
+  /** pickNext, refusing (before anything changes) when it would switch under switch_trap. */
+  pickNextChecked(leaving: boolean): Tasklet | null {
+    if (this.switchTrap !== 0) {
+      const cur = this.current;
+      const wouldSwitch = (cur.inRing && cur.next !== cur) || (!cur.inRing && this.anyInRing !== null) || leaving;
+      if (wouldSwitch) this.checkTrap();
+    }
+    return this.pickNext(leaving);
+  }
+
   /** run() is over: its caller goes back into the ring and gets `result` from run(). */
   endRun(result: Value): Tasklet {
     const caller = this.runCaller as Tasklet;
@@ -249,6 +266,7 @@ export class Scheduler {
     const caller = this.current;
     if (this.runCaller !== null) throw raise(RuntimeError, 'run() is already running');
     if (caller.next === caller) return null;
+    this.checkTrap();
     const target = caller.next as Tasklet;
     this.remove(caller);
     this.anyInRing = target;
@@ -286,7 +304,7 @@ export class Scheduler {
       cur.resume = Resume.Value;
       return this.switchTo(this.endRun(null));
     }
-    const target = this.pickNext(removeSelf);
+    const target = this.pickNextChecked(removeSelf);
     if (target === null) throw raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
     if (removeSelf) this.remove(cur);
     if (target === cur) return retval;
