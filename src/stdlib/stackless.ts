@@ -253,6 +253,18 @@ export function installStackless(vm: VM): void {
         return sched.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'));
       }, 'stackless')],
       ['enable_softswitch', fn('enable_softswitch', () => true, 'stackless')],
+      ['set_schedule_callback', fn('set_schedule_callback', (args) => {
+        const old = sched.scheduleCallback;
+        sched.scheduleCallback = args[0] ?? null;
+        return old;
+      }, 'stackless')],
+      ['set_channel_callback', fn('set_channel_callback', (args) => {
+        const old = sched.channelCallback;
+        sched.channelCallback = args[0] ?? null;
+        return old;
+      }, 'stackless')],
+      ['get_schedule_callback', fn('get_schedule_callback', () => sched.scheduleCallback, 'stackless')],
+      ['get_channel_callback', fn('get_channel_callback', () => sched.channelCallback, 'stackless')],
       ['switch_trap', fn('switch_trap', (args) => {
         const old = sched.switchTrap;
         sched.switchTrap += toSmallInt(vm, args[0] ?? 0);

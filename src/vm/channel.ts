@@ -42,6 +42,9 @@ export class Channel extends PyObject {
 export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, value: Value, isThrow: boolean): Value | typeof PENDING {
   const cur = sched.current;
   const partnerWaits = ch.waiting.length > 0 && ch.sendersWaiting !== sending;
+  if (sched.channelCallback !== null) {
+    sched.vm.callNested(sched.channelCallback, [ch, cur, sending ? 1 : 0, partnerWaits ? 0 : 1]);
+  }
   if (partnerWaits) {
     const partner = ch.waiting.shift() as Tasklet;
     ch.waitingSend.delete(partner);

@@ -91,6 +91,10 @@ export class Scheduler {
   tickerSetTo = 0;
   /** stackless.switch_trap's counter: while non-zero, any real switch raises RuntimeError */
   switchTrap = 0;
+  /** set_schedule_callback: called as cb(prev, next) on every real switch */
+  scheduleCallback: Value = null;
+  /** set_channel_callback: called as cb(channel, tasklet, sending, willblock) before each action */
+  channelCallback: Value = null;
 
   /** Raises RuntimeError("switch_trap") when a switch is about to happen under the trap. */
   checkTrap(): void {
@@ -162,6 +166,10 @@ export class Scheduler {
   switchTo(target: Tasklet): typeof PENDING {
     const vm = this.vm;
     const from = this.current;
+    if (from !== target && this.scheduleCallback !== null) {
+      // runs nested on top of the switching tasklet; values in flight sit in tempvals, untouched
+      vm.callNested(this.scheduleCallback, [from, target]);
+    }
     if (from !== target) {
       from.frame = vm.frame;
       if (target.frame === null) target.frame = target.alive && target.func !== null && !target.isMain ? this.bootFrame(target) : null;
