@@ -89,6 +89,7 @@ export function installStackless(vm: VM): void {
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
       const cur = sched.current;
       sched.checkTrap();
+      sched.checkResumable(t);
       // not queued: it goes just before the caller (the end of the ring); queued ones in between
       // are skipped this round because the ring's head simply moves to it
       if (!t.inRing) sched.insert(t);
@@ -102,6 +103,7 @@ export function installStackless(vm: VM): void {
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
       sched.checkTrap();
+      sched.checkResumable(t);
       const cur = sched.current;
       if (!t.inRing) sched.insertAfter(cur, t);
       cur.tempval = null;
@@ -159,7 +161,7 @@ export function installStackless(vm: VM): void {
       ['tempval', (t) => t.tempval],
       ['atomic', (t) => t.atomic],
       ['ignore_nesting', (t) => t.ignoreNesting],
-      ['nesting_level', (t) => (t === sched.current ? vm.nesting : 0)],
+      ['nesting_level', (t) => t.loops.length],
       ['block_trap', (t) => t.blockTrap],
       ['thread_id', () => 1],
       ['restorable', () => false],
@@ -318,6 +320,7 @@ function throwTo(sched: Scheduler, t: Tasklet, exc: PyException, pending = false
     return null;
   }
   sched.checkTrap();
+  sched.checkResumable(t);
   if (!t.inRing) sched.insertAfter(cur, t);
   cur.tempval = null;
   cur.resume = Resume.Value;

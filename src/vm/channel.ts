@@ -69,7 +69,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   if (cur.blockTrap) throw raise(RuntimeError, 'this tasklet does not like to be blocked.');
   const runCaller = sched.runCaller;
   const target = sched.pickNextChecked(true);
-  if (target === null) throw raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
+  if (target === null) throw sched.deadlock();
   if (isThrow && target === runCaller) {
     // Stackless: a send_exception that blocks the last runnable tasklet raises in run()'s caller
     target.tempval = value;

@@ -56,6 +56,8 @@ export class VM implements KeyProtocol {
   handled: PyException | null = null;
   /** set by a native that switched frames and wants an exception raised in the new current frame */
   pendingThrow: PyException | null = null;
+  /** pendingThrow goes on unwinding (a parked tasklet's), its traceback unchanged */
+  pendingReraise = false;
   readonly builtins: Map<string, Value> = new Namespace();
   readonly modules = new Map<string, PyModule>();
   /** native module factories, by name */
@@ -78,8 +80,8 @@ export class VM implements KeyProtocol {
   atomic = false;
   /** tasklets and the runnables ring */
   readonly scheduler: Scheduler;
-  /** set by a switch: the ticker value the loop takes on its next reload, or -1 */
-  tickerReset = -1;
+  /** set by a switch: the loop resets its ticker for the tasklet switched in when it reloads */
+  switched = false;
 
   constructor(host: Host) {
     this.host = host;
@@ -158,13 +160,11 @@ export class VM implements KeyProtocol {
     this.modules.set(name, mod);
     this.syncSysModules();
     try {
-      this.nesting++;
-      this.runModule(code, globals);
+      this.pushFrame(this.moduleFrame(code, globals), Cont.Host, this.nesting + 1);
+      this.runNestedLoop();
     } catch (e) {
       this.modules.delete(name);
       throw e;
-    } finally {
-      this.nesting--;
     }
     return mod;
   }
@@ -577,8 +577,10 @@ export class VM implements KeyProtocol {
   /** Calls a spy callable from TypeScript and waits for its answer by running a nested loop. */
   callNested(fn: Value, args: Value[], kw: Map<string, Value> | null = null): Value {
     if (fn instanceof PyNative) {
+      const caller = this.scheduler.current;
       const r = fn.fn(args, kw);
       if (r !== PENDING) return r;
+      if (this.scheduler.current !== caller) return this.awaitSwitchedNative(caller);
       // a native that pushed a frame: run it to completion below
       return this.runPushed(this.frame as Frame);
     }
@@ -588,14 +590,9 @@ export class VM implements KeyProtocol {
     entry.regs[1] = new PyTuple(args);
     entry.regs[2] = kw ? ops.dictFromMap(this, kw) : null;
     entry.sp = 3;
-    this.pushFrame(entry, Cont.Host, null);
+    this.pushFrame(entry, Cont.Host, this.nesting + 1);
     entry.depth = entry.back ? entry.back.depth : 0;
-    this.nesting++;
-    try {
-      return this.run();
-    } finally {
-      this.nesting--;
-    }
+    return this.runNestedLoop();
   }
 
   /** Runs the frame a helper just pushed (softly) to completion and returns its value. */
@@ -603,28 +600,59 @@ export class VM implements KeyProtocol {
     return this.runPushed(this.frame as Frame);
   }
 
+  /**
+   * A native called from TypeScript switched tasklets (a channel receive inside list(channel)):
+   * its result is delivered to `waiter` when it is switched back in. A Host frame on top of the
+   * waiter's chain takes that delivery and returns it here; meanwhile this nested loop runs the
+   * other tasklets, as a hard switch in Stackless would let them run.
+   */
+  private awaitSwitchedNative(waiter: Tasklet): Value {
+    const top = waiter.frame as Frame;
+    const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null, null);
+    entry.back = top;
+    entry.cont = Cont.Host;
+    entry.contData = this.nesting + 1;
+    entry.depth = top.depth;
+    waiter.frame = entry;
+    return this.runNestedLoop(waiter);
+  }
+
   private runPushed(f: Frame): Value {
     // wrap: the pushed frame's continuation writes into the entry frame below it
     const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null, null);
     entry.back = f.back;
     entry.cont = Cont.Host;
+    entry.contData = this.nesting + 1;
     entry.depth = f.depth - 1;
     f.back = entry;
-    this.nesting++;
+    return this.runNestedLoop();
+  }
+
+  /**
+   * Runs the loop nested in the host stack until the Host frame just pushed returns. The tasklet
+   * that called stays tied to this loop (Tasklet.loops) while its native caller waits.
+   */
+  private runNestedLoop(t: Tasklet = this.scheduler.current): Value {
+    t.loops.push(++this.nesting);
+    this.scheduler.loopOwners[this.nesting] = t;
     try {
       return this.run();
     } finally {
       this.nesting--;
+      t.loops.pop();
     }
   }
 
   /** Runs a module code object to completion as the program (or an imported module). */
   runModule(code: CodeObject, globals: Map<string, Value>): Value {
+    this.pushFrame(this.moduleFrame(code, globals), Cont.Host, this.nesting);
+    return this.run();
+  }
+
+  private moduleFrame(code: CodeObject, globals: Map<string, Value>): Frame {
     // a host's plain Map becomes a Namespace in place (it keeps its identity and entries)
     if (!(globals instanceof Namespace)) Object.setPrototypeOf(globals, Namespace.prototype);
-    const f = new Frame(code, globals, globals, null, null);
-    this.pushFrame(f, Cont.Host, null);
-    return this.run();
+    return new Frame(code, globals, globals, null, null);
   }
 
   // ---- the loop --------------------------------------------------------------------------
@@ -652,11 +680,12 @@ export class VM implements KeyProtocol {
       names = frame.code.names;
       sp = frame.sp;
       pc = frame.pc;
-      if (this.tickerReset >= 0) { ticker = this.tickerReset; this.tickerReset = -1; }
+      if (this.switched) { ticker = this.scheduler.tickerAfterSwitch(ticker); this.switched = false; }
       try {
         if (this.pendingThrow) {
           const exc = this.pendingThrow;
           this.pendingThrow = null;
+          if (this.pendingReraise) { this.pendingReraise = false; throw new Reraise(exc); }
           throw exc;
         }
         for (;;) {
@@ -1324,6 +1353,13 @@ export class VM implements KeyProtocol {
               const caller = frame.back;
               const cont = frame.cont;
               if (cont === Cont.Host) {
+                if (frame.contData !== this.nesting) {
+                  // its native caller waits in an outer host loop: go on when that loop runs
+                  frame.sp = sp + 1;
+                  frame.pc = pc - 1;
+                  this.scheduler.park(frame.contData as number, null);
+                  continue outer;
+                }
                 this.frame = caller;
                 frame.back = null;
                 return v;
@@ -1669,6 +1705,13 @@ export class VM implements KeyProtocol {
         const t = frame.contData as Tasklet;
         if (isSubtype(exc.cls, TaskletExit)) this.scheduler.finished(t);
         else this.scheduler.died(t, exc);
+        return CONTINUE;
+      }
+      if (cont === Cont.Host && frame.contData !== this.nesting) {
+        // as at RETURN_VALUE: this Host frame's loop is not the innermost one; wait for it
+        frame.back = caller;
+        this.frame = frame;
+        this.scheduler.park(frame.contData as number, exc);
         return CONTINUE;
       }
       if (cont === Cont.Host || caller === null) throw exc;

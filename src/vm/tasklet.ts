@@ -5,7 +5,7 @@ import { CodeObject } from '../bytecode/code.js';
 import { Op, ARG_SHIFT } from '../bytecode/opcodes.js';
 import { Cont, Frame } from './frame.js';
 import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, nativeClass } from './values.js';
-import { raise, RuntimeError } from './errors.js';
+import { raise, newException, RuntimeError, TaskletExit } from './errors.js';
 import type { VM } from './interp.js';
 
 /** How a tasklet that was switched out while inside a native call gets that call's result. */
@@ -16,6 +16,8 @@ export const enum Resume {
   Value,
   /** raise its tempval (an exception) at the call */
   Throw,
+  /** go on unwinding its tempval (an exception) from where it parked, traceback unchanged */
+  Reraise,
 }
 
 export const taskletType = nativeClass('tasklet', '_stackless');
@@ -51,6 +53,16 @@ export class Tasklet extends PyObject {
   ignoreNesting = false;
   /** blocking this tasklet raises RuntimeError */
   blockTrap = false;
+  /**
+   * The host loops this tasklet opened (their levels, innermost last): native code on the host
+   * stack waits for them to return, so the tasklet can only be resumed inside the innermost.
+   */
+  readonly loops: number[] = [];
+  /**
+   * ≥ 0 while parked: it reached (returning or raising) the Host frame of the host loop at that
+   * level while a deeper loop ran, so it can go on only when that loop runs again.
+   */
+  parkedAt = -1;
   readonly isMain: boolean;
 
   constructor(cls: PyClass, isMain = false) {
@@ -86,6 +98,8 @@ export class Scheduler {
   current: Tasklet;
   /** the tasklet waiting inside stackless.run(), out of the ring, or null */
   runCaller: Tasklet | null = null;
+  /** by host loop level: the tasklet whose native call opened it (the VM keeps it current) */
+  readonly loopOwners: Tasklet[] = [];
   watchdog: Watchdog | null = null;
   /** instructions executed since the ticker was last set (for watchdog accounting) */
   tickerSetTo = 0;
@@ -95,6 +109,51 @@ export class Scheduler {
   scheduleCallback: Value = null;
   /** set_channel_callback: called as cb(channel, tasklet, sending, willblock) before each action */
   channelCallback: Value = null;
+
+  /**
+   * Whether t can run in the host loop running now. Tasklets run in whatever loop is innermost
+   * (as Stackless hard-switches C stacks, spy lets a loop nested for native code run any of
+   * them), except a parked one: its return would reach the wrong native caller.
+   */
+  canResume(t: Tasklet): boolean {
+    return t.parkedAt < 0 || t.parkedAt === this.vm.nesting;
+  }
+
+  /**
+   * The current tasklet reached the Host frame of the loop at `level`, but a deeper loop runs:
+   * it waits (runnable, in the ring) until its loop is innermost again, and another runs now.
+   * `exc`: it was unwinding that exception (else it was returning; its frame re-executes).
+   */
+  park(level: number, exc: PyException | null): void {
+    const cur = this.current;
+    cur.parkedAt = level;
+    cur.tempval = exc;
+    cur.resume = exc !== null ? Resume.Reraise : Resume.None;
+    const target = this.pickNext(true);
+    if (target !== null) { this.switchTo(target); return; }
+    // nothing else can run here: the tasklet whose native call opened this loop hears why; when
+    // the program is over it is killed, as Stackless kills tasklets with C state at exit
+    const owner = this.loopOwners[this.vm.nesting];
+    this.unblock(owner);
+    this.insert(owner);
+    if (cur.isMain && level === 0) this.exiting = true;
+    owner.tempval = this.nestedError();
+    owner.resume = Resume.Throw;
+    this.switchTo(owner);
+  }
+
+  /** Refuses, before anything changes, an explicit switch to a tasklet that cannot run here. */
+  checkResumable(t: Tasklet): void {
+    if (!this.canResume(t)) throw this.nestedError();
+  }
+
+  /** main has finished the program while tasklets still wait under native calls */
+  private exiting = false;
+
+  private nestedError(): PyException {
+    if (this.exiting) return newException(TaskletExit);
+    return raise(RuntimeError, 'cannot switch tasklets here: the ones that could run wait for native code further up the stack to return (spy cannot switch host stacks the way Stackless switches C stacks)');
+  }
 
   /** Raises RuntimeError("switch_trap") when a switch is about to happen under the trap. */
   checkTrap(): void {
@@ -187,6 +246,7 @@ export class Scheduler {
     const value = target.tempval;
     const how = target.resume;
     target.resume = Resume.None;
+    target.parkedAt = -1;
     if (how === Resume.Value) {
       const f = vm.frame as Frame;
       f.regs[f.sp++] = value;
@@ -200,10 +260,14 @@ export class Scheduler {
         f.sp--;
         f.pc = waitingIn >>> ARG_SHIFT;
       } else vm.pendingThrow = value as PyException;
+    } else if (how === Resume.Reraise) {
+      target.tempval = null;
+      vm.pendingThrow = value as PyException;
+      vm.pendingReraise = true;
     }
     const w = this.watchdog;
     if (w !== null && !w.total) w.remaining = w.budget;
-    vm.tickerReset = this.nextTicker();
+    vm.switched = true;
     return PENDING;
   }
 
@@ -226,11 +290,32 @@ export class Scheduler {
    */
   pickNext(leaving: boolean): Tasklet | null {
     const cur = this.current;
-    if (cur.inRing && cur.next !== cur) return cur.next as Tasklet;
-    if (!cur.inRing && this.anyInRing !== null) return this.anyInRing;
+    const start = cur.inRing ? (cur.next as Tasklet) : this.anyInRing;
+    if (start !== null && start !== cur) {
+      // tasklets that cannot run in this host loop keep their place and are passed over
+      let t = start;
+      do {
+        if (this.canResume(t)) return t;
+        t = t.next as Tasklet;
+      } while (t !== start && t !== cur);
+    }
     if (!leaving) return cur;
-    if (this.runCaller !== null && this.runCaller !== cur) return this.endRun(null);
+    const caller = this.runCaller;
+    if (caller !== null && caller !== cur && this.canResume(caller)) return this.endRun(null);
     return null;
+  }
+
+  /** Nothing can run in this host loop, but something would elsewhere: the error says so. */
+  private blockedByNesting(): boolean {
+    const cur = this.current;
+    const start = cur.inRing ? (cur.next as Tasklet) : this.anyInRing;
+    return (start !== null && start !== cur) || (this.runCaller !== null && this.runCaller !== cur);
+  }
+
+  /** The error for a tasklet that must leave but finds nothing to switch to. */
+  deadlock(): PyException {
+    if (this.blockedByNesting()) return this.nestedError();
+    return raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
   }
 
   /** pickNext, refusing (before anything changes) when it would switch under switch_trap. */
@@ -248,9 +333,11 @@ export class Scheduler {
     const caller = this.runCaller as Tasklet;
     this.runCaller = null;
     this.watchdog = null;
-    const at = this.current.inRing ? this.current : this.anyInRing;
-    if (at === null) this.linkAlone(caller);
-    else this.insertBefore(caller, at.next === at ? at : (at.next as Tasklet));
+    // like Stackless, the caller goes just before the tasklet that would have run next
+    const cur = this.current;
+    const before = cur.inRing ? (cur.next as Tasklet) : this.anyInRing;
+    if (before === null) this.linkAlone(caller);
+    else this.insertBefore(caller, before);
     caller.tempval = result;
     caller.resume = Resume.Value;
     return caller;
@@ -264,9 +351,22 @@ export class Scheduler {
   nextTicker(): number {
     const w = this.watchdog;
     const interval = this.vm.checkInterval;
-    const n = w !== null && this.current !== this.runCaller ? Math.min(interval, Math.max(w.remaining, 1)) : interval;
+    this.counting = w !== null && this.current !== this.runCaller;
+    const n = this.counting ? Math.min(interval, Math.max((w as Watchdog).remaining, 1)) : interval;
     this.tickerSetTo = n;
     return n - 1;
+  }
+  /** the ticker last set counts toward the watchdog */
+  private counting = false;
+
+  /**
+   * The loop reloads after a switch, `left` being what its ticker had left: the turn that ended
+   * counts toward a total timeout (a per-tasklet timeout starts afresh), and the ticker is set.
+   */
+  tickerAfterSwitch(left: number): number {
+    const w = this.watchdog;
+    if (w !== null && w.total && this.counting) w.remaining -= this.tickerSetTo - 1 - left;
+    return this.nextTicker();
   }
 
   /** Starts a timed or untimed run(): the caller leaves the ring and the others run. */
@@ -295,7 +395,7 @@ export class Scheduler {
     w.remaining -= this.tickerSetTo;
     if (w.remaining > 0) return false;
     if (nesting > 0 && !w.ignoreNesting && !this.current.ignoreNesting) { w.remaining = 1; return false; }
-    if (w.soft) { w.remaining = 1; return false; }
+    if (w.soft || !this.canResume(this.runCaller as Tasklet)) { w.remaining = 1; return false; }
     const victim = this.current;
     this.remove(victim);
     this.switchTo(this.endRun(victim));
@@ -306,14 +406,14 @@ export class Scheduler {
   schedule(retval: Value, removeSelf: boolean): Value | typeof PENDING {
     const cur = this.current;
     const w = this.watchdog;
-    if (w !== null && w.soft && w.remaining <= 1 && this.runCaller !== null && cur !== this.runCaller) {
+    if (w !== null && w.soft && w.remaining <= 1 && this.runCaller !== null && cur !== this.runCaller && this.canResume(this.runCaller)) {
       // a soft timed run ends at the tasklet's next voluntary switch; the tasklet stays scheduled
       cur.tempval = retval;
       cur.resume = Resume.Value;
       return this.switchTo(this.endRun(null));
     }
     const target = this.pickNextChecked(removeSelf);
-    if (target === null) throw raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
+    if (target === null) throw this.deadlock();
     if (removeSelf) this.remove(cur);
     if (target === cur) return retval;
     cur.tempval = retval;
@@ -330,11 +430,13 @@ export class Scheduler {
     this.remove(t);
     this.vm.frame = null;
     let target: Tasklet;
-    if (this.runCaller !== null && this.runCaller !== t) target = this.endRun(null);
+    const caller = this.runCaller;
+    if (caller !== null && caller !== t && this.canResume(caller)) target = this.endRun(null);
     else {
-      target = this.main;
+      // main, or when main cannot run in this host loop, the tasklet whose native call opened it
+      target = this.canResume(this.main) ? this.main : this.loopOwners[this.vm.nesting];
       this.unblock(target);
-      // main is resumed by the exception: it runs again, so it is back in the ring
+      // it is resumed by the exception: it runs again, so it is back in the ring
       this.insert(target);
     }
     target.tempval = exc;
@@ -361,12 +463,14 @@ export class Scheduler {
     if (target === null) {
       // nothing can run: main is blocked on a channel, and Stackless tells it so
       const main = this.main;
-      const sending = main.blockedOn !== null && (main.blockedOn as { waitingSend: Set<Tasklet> }).waitingSend.has(main);
-      this.unblock(main);
-      this.insert(main);
-      main.tempval = raise(RuntimeError, sending ? 'the main tasklet is sending without a receiver available.' : 'the main tasklet is receiving without a sender available.');
-      main.resume = Resume.Throw;
-      this.switchTo(main);
+      const victim = this.canResume(main) ? main : this.loopOwners[this.vm.nesting];
+      const sending = victim.blockedOn !== null && (victim.blockedOn as { waitingSend: Set<Tasklet> }).waitingSend.has(victim);
+      this.unblock(victim);
+      this.insert(victim);
+      victim.tempval = victim !== main ? this.nestedError()
+        : raise(RuntimeError, sending ? 'the main tasklet is sending without a receiver available.' : 'the main tasklet is receiving without a sender available.');
+      victim.resume = Resume.Throw;
+      this.switchTo(victim);
       return;
     }
     this.switchTo(target);

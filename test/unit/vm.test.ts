@@ -56,3 +56,40 @@ describe('host safety', () => {
     expect(b).toEqual(a);
   });
 });
+
+describe('blocking under native code (DESIGN.md 3)', () => {
+  // Stackless hard-switches C stacks; spy runs other tasklets in a loop nested on the host stack.
+  // Here a and b both block under sorted() keys, b's loop on top of a's. When feeder wakes a,
+  // a's key returns, but its sorted() is not on top of the host stack: a waits (parked) until
+  // b's loop is gone. Stackless prints both sorted lists; spy cannot, and says so or, at exit,
+  // kills the tasklets still waiting under native calls (as Stackless kills those with C state).
+  const program = (mainWaits: string): string => [
+    'import stackless',
+    'ch, ch2 = stackless.channel(), stackless.channel()',
+    'def a():',
+    '    print("a sorted", sorted([3, 1, 2], key=lambda x: ch.receive()))',
+    'def b():',
+    '    print("b sorted", sorted([3, 1, 2], key=lambda x: ch2.receive()))',
+    'def feeder():',
+    '    for v in (1, 2, 3):',
+    '        ch.send(v)',
+    '    print("feeder done")',
+    'stackless.tasklet(a)()',
+    'stackless.tasklet(b)()',
+    'stackless.tasklet(feeder)()',
+    mainWaits,
+    'print("main done")',
+  ].join('\n') + '\n';
+  const msg = 'cannot switch tasklets here: the ones that could run wait for native code further up the stack to return (spy cannot switch host stacks the way Stackless switches C stacks)';
+
+  it('run() returns when only parked tasklets are left; at exit b is killed and a finishes', () => {
+    const r = runFile({ file: 'n.spy', source: program('stackless.run()') });
+    expect(r).toEqual({ stdout: 'main done\na sorted [3, 1, 2]\n', stderr: '', exitCode: 0 });
+  });
+
+  it('a tasklet that blocks with only parked tasklets runnable gets a RuntimeError saying why', () => {
+    const wait = 'try:\n    stackless.channel().receive()\nexcept RuntimeError as e:\n    print("main:", e)';
+    const r = runFile({ file: 'n.spy', source: program(wait) });
+    expect(r).toEqual({ stdout: `main: ${msg}\nmain done\n`, stderr: '', exitCode: 0 });
+  });
+});
