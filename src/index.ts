@@ -15,6 +15,7 @@ import { formatException } from './vm/traceback.js';
 import { installBuiltins } from './stdlib/builtins.js';
 import { installModules } from './stdlib/modules.js';
 import { installStackless } from './stdlib/stackless.js';
+import { installThread } from './stdlib/thread.js';
 
 export { disassemble } from './bytecode/dis.js';
 export type { Host, Tracer } from './vm/interp.js';
@@ -78,6 +79,7 @@ export function createVM(opts: VMOptions): VM {
   installBuiltins(vm);
   installModules(vm);
   installStackless(vm);
+  installThread(vm);
   for (const [name, src] of stdlib()) vm.sourceModules.set(name, src);
   vm.tracer = opts.tracer ?? null;
   return vm;
@@ -96,11 +98,25 @@ export function runProgram(vm: VM, source: string, filename: string): number {
     vm.modules.set('__main__', new (class { })() as never);
     vm.modules.delete('__main__');
     vm.runModule(code, globals);
-    return 0;
   } catch (e) {
     exc = e instanceof PyException ? e : vm.toPyException(e);
+    const status = reportUncaught(vm, exc);
+    return Math.max(status, shutdown(vm));
   }
-  return reportUncaught(vm, exc);
+  return shutdown(vm);
+}
+
+/** As CPython at exit: threading waits for its non-daemon threads. Returns an exit status. */
+function shutdown(vm: VM): number {
+  const threading = vm.modules.get('threading');
+  const wait = threading?.dict.get('_shutdown');
+  if (wait === undefined || vm.threads.deadlocked) return 0;
+  try {
+    vm.callNested(wait, []);
+    return 0;
+  } catch (e) {
+    return reportUncaught(vm, e instanceof PyException ? e : vm.toPyException(e));
+  }
 }
 
 export function reportUncaught(vm: VM, exc: PyException): number {

@@ -6,6 +6,7 @@ import { typeOf, lookup } from '../vm/types.js';
 import * as N from '../vm/numbers.js';
 import * as ops from '../vm/ops.js';
 import type { VM } from '../vm/interp.js';
+import { Threads } from '../vm/threads.js';
 import { fn, arity, toFloat, toInt, toSmallInt, method } from './native.js';
 import { truncFloat } from './types_object.js';
 
@@ -27,6 +28,13 @@ const streamType = (() => {
 class PyStream extends PyObject {
   get cls(): PyClass { return streamType; }
   constructor(readonly stream: 'stdout' | 'stderr' | 'stdin') { super(); }
+}
+
+/** sys.setswitchinterval's exchange rate: the default 100-instruction check interval is 5 ms */
+const INSTRUCTIONS_PER_SECOND = 20000;
+
+function fmtTime(t: number): string {
+  return t.toFixed(3);
 }
 
 export function installModules(vm: VM): void {
@@ -86,6 +94,22 @@ export function installModules(vm: VM): void {
       ['path', new PyList(vm.path.slice())],
       ['modules', ops.dictFromMap(vm, vm.modules as Map<string, Value>)],
       ['getrecursionlimit', fn('getrecursionlimit', () => vm.recursionLimit, 'sys')],
+      // the GIL's check interval counts instructions (the seed's Python 2 model); the switch
+      // interval maps onto it so that runs stay deterministic: 5 ms ~ 100 instructions
+      ['getcheckinterval', fn('getcheckinterval', () => vm.checkInterval, 'sys')],
+      ['setcheckinterval', fn('setcheckinterval', (args) => {
+        arity('setcheckinterval', args, 1, 1);
+        vm.checkInterval = Math.max(1, toSmallInt(vm, args[0]));
+        return null;
+      }, 'sys')],
+      ['getswitchinterval', fn('getswitchinterval', () => new PyFloat(vm.checkInterval / INSTRUCTIONS_PER_SECOND), 'sys')],
+      ['setswitchinterval', fn('setswitchinterval', (args) => {
+        arity('setswitchinterval', args, 1, 1);
+        const s = toFloat(vm, args[0]);
+        if (!(s > 0)) throw raise(ValueError, 'switch interval must be strictly positive');
+        vm.checkInterval = Math.max(1, Math.round(s * INSTRUCTIONS_PER_SECOND));
+        return null;
+      }, 'sys')],
       ['setrecursionlimit', fn('setrecursionlimit', (args) => {
         arity('setrecursionlimit', args, 1, 1);
         const n = toSmallInt(vm, args[0]);
@@ -265,19 +289,23 @@ export function installModules(vm: VM): void {
   });
 
   vm.nativeModules.set('time', () => {
-    const start = vm.host.now();
+    // the threads' clock: virtual unless --real-time (DESIGN.md decision 6)
+    const clock = vm.threads;
     return module('time', [
-      ['time', fn('time', () => new PyFloat(vm.host.now()), 'time')],
-      ['monotonic', fn('monotonic', () => new PyFloat(vm.host.now() - start), 'time')],
-      ['perf_counter', fn('perf_counter', () => new PyFloat(vm.host.now() - start), 'time')],
-      ['process_time', fn('process_time', () => new PyFloat(vm.host.now() - start), 'time')],
-      ['time_ns', fn('time_ns', () => N.normBig(BigInt(Math.round(vm.host.now() * 1e9))), 'time')],
+      ['time', fn('time', () => new PyFloat(clock.wallTime()), 'time')],
+      ['monotonic', fn('monotonic', () => new PyFloat(clock.now()), 'time')],
+      ['perf_counter', fn('perf_counter', () => new PyFloat(clock.now()), 'time')],
+      ['process_time', fn('process_time', () => new PyFloat(clock.now()), 'time')],
+      ['time_ns', fn('time_ns', () => N.normBig(BigInt(Math.round(clock.wallTime() * 1e9))), 'time')],
+      ['monotonic_ns', fn('monotonic_ns', () => N.normBig(BigInt(Math.round(clock.now() * 1e9))), 'time')],
       ['sleep', fn('sleep', (args) => {
         arity('sleep', args, 1, 1);
         const s = toFloat(vm, args[0]);
         if (s < 0) throw raise(ValueError, 'sleep length must be non-negative');
-        vm.host.sleep(s);
-        return null;
+        if (s === 0) return clock.yieldGil();
+        // the thread sleeps, releasing the GIL; its tasklet gets None when it wakes
+        const task = vm.scheduler.current;
+        return clock.block(`sleeping until t=${fmtTime(clock.now() + s)}`, clock.now() + s, () => Threads.deliver(task, null));
       }, 'time')],
     ]);
   });

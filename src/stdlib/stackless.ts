@@ -22,9 +22,8 @@ function C(v: Value): Channel {
 
 export function installStackless(vm: VM): void {
   vm.nativeModules.set('stackless', () => {
-    const sched = vm.scheduler;
     const bind = (t: Tasklet, func: Value, args: Value[] | null, kw: Map<string, Value> | null): void => {
-      if (t.inRing || t.blockedOn !== null || t === sched.current) throw raise(RuntimeError, 'tasklet is scheduled');
+      if (t.inRing || t.blockedOn !== null || t === vm.scheduler.current) throw raise(RuntimeError, 'tasklet is scheduled');
       if (func !== null && !isCallable(func)) throw raise(TypeError, 'tasklet function must be a callable or None');
       t.func = func;
       t.args = args;
@@ -37,6 +36,7 @@ export function installStackless(vm: VM): void {
     taskletType.dict.set('__new__', staticNative('__new__', (args) => {
       const cls = args[0] as PyClass;
       const t = new Tasklet(cls);
+      t.home = vm.scheduler;
       if (cls !== taskletType) t.dict = new Map();
       return t;
     }));
@@ -63,7 +63,7 @@ export function installStackless(vm: VM): void {
       if (t.func === null) throw raise(RuntimeError, 'the tasklet was not bound to a function');
       bind(t, t.func, args, kw && kw.size ? kw : null);
       t.tempval = null;
-      sched.insert(t);
+      vm.scheduler.insert(t);
       return t;
     };
     method(taskletType, 'setup', setup);
@@ -72,75 +72,75 @@ export function installStackless(vm: VM): void {
       const t = T(self);
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
-      sched.insert(t);
+      vm.scheduler.insert(t);
       return t;
     });
     method(taskletType, 'remove', (self) => {
       const t = T(self);
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot remove a blocked tasklet.');
-      if (t === sched.current) throw raise(RuntimeError, 'The current tasklet cannot be removed.');
-      sched.remove(t);
+      if (t === vm.scheduler.current) throw raise(RuntimeError, 'The current tasklet cannot be removed.');
+      vm.scheduler.remove(t);
       return t;
     });
     method(taskletType, 'run', (self) => {
       const t = T(self);
-      if (t === sched.current) return null;
+      if (t === vm.scheduler.current) return null;
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
-      const cur = sched.current;
-      sched.checkTrap();
-      sched.checkResumable(t);
+      const cur = vm.scheduler.current;
+      vm.scheduler.checkTrap();
+      vm.scheduler.checkResumable(t);
       // not queued: it goes just before the caller (the end of the ring); queued ones in between
       // are skipped this round because the ring's head simply moves to it
-      if (!t.inRing) sched.insert(t);
+      if (!t.inRing) vm.scheduler.insert(t);
       cur.tempval = null;
       cur.resume = Resume.Value;
-      return sched.switchTo(t);
+      return vm.scheduler.switchTo(t);
     });
     method(taskletType, 'switch', (self) => {
       const t = T(self);
-      if (t === sched.current) return null;
+      if (t === vm.scheduler.current) return null;
       if (t.blockedOn !== null) throw raise(RuntimeError, 'You cannot run a blocked tasklet');
       if (!t.alive) throw raise(RuntimeError, 'You cannot run an unbound(dead) tasklet');
-      sched.checkTrap();
-      sched.checkResumable(t);
-      const cur = sched.current;
-      if (!t.inRing) sched.insertAfter(cur, t);
+      vm.scheduler.checkTrap();
+      vm.scheduler.checkResumable(t);
+      const cur = vm.scheduler.current;
+      if (!t.inRing) vm.scheduler.insertAfter(cur, t);
       cur.tempval = null;
       cur.resume = Resume.Value;
-      sched.remove(cur);
-      return sched.switchTo(t);
+      vm.scheduler.remove(cur);
+      return vm.scheduler.switchTo(t);
     });
     method(taskletType, 'kill', (self, args, kw) => {
       const t = T(self);
       const pending = ops.truthy(vm, args[0] ?? kwArg(kw, 'pending') ?? false);
       if (!t.alive) return null;
-      if (t.frame === null && t !== sched.current) {
+      if (t.frame === null && t !== vm.scheduler.current) {
         // never ran: it dies without running its body
-        sched.remove(t);
+        vm.scheduler.remove(t);
         t.alive = false;
         return null;
       }
-      return throwTo(sched, t, newException(TaskletExit), pending);
+      return throwTo(vm.scheduler, t, newException(TaskletExit), pending);
     });
     method(taskletType, 'throw', (self, args, kw) => {
       const t = T(self);
       const exc = throwArgs(vm, args);
       const pending = ops.truthy(vm, args[3] ?? kwArg(kw, 'pending') ?? false);
       if (!t.alive) throw raise(RuntimeError, 'You cannot throw to a dead tasklet');
-      return throwTo(sched, t, exc, pending);
+      return throwTo(vm.scheduler, t, exc, pending);
     });
     method(taskletType, 'raise_exception', (self, args) => {
       const t = T(self);
       const exc = vm.callNested(args[0], args.slice(1));
       if (!t.alive) throw raise(RuntimeError, 'You cannot throw to a dead tasklet');
-      return throwTo(sched, t, exc as PyException);
+      return throwTo(vm.scheduler, t, exc as PyException);
     });
     method(taskletType, 'set_atomic', (self, args) => {
       const t = T(self);
       const old = t.atomic;
       t.atomic = ops.truthy(vm, args[0]);
-      if (t === sched.current) vm.atomic = t.atomic;
+      if (t === vm.scheduler.current) vm.mirrorAtomic(t.atomic);
       return old;
     });
     method(taskletType, 'set_ignore_nesting', (self, args) => {
@@ -153,9 +153,9 @@ export function installStackless(vm: VM): void {
       ['alive', (t) => t.alive],
       ['blocked', (t) => t.blockedOn !== null],
       ['scheduled', (t) => t.inRing || t.blockedOn !== null],
-      ['paused', (t) => t.alive && !t.inRing && t.blockedOn === null && t !== sched.current],
+      ['paused', (t) => t.alive && !t.inRing && t.blockedOn === null && t !== vm.scheduler.current],
       ['is_main', (t) => t.isMain],
-      ['is_current', (t) => t === sched.current],
+      ['is_current', (t) => t === vm.scheduler.current],
       ['next', (t) => neighbour(t, 1)],
       ['prev', (t) => neighbour(t, -1)],
       ['tempval', (t) => t.tempval],
@@ -163,7 +163,7 @@ export function installStackless(vm: VM): void {
       ['ignore_nesting', (t) => t.ignoreNesting],
       ['nesting_level', (t) => t.loops.length],
       ['block_trap', (t) => t.blockTrap],
-      ['thread_id', () => 1],
+      ['thread_id', (t) => (t.home ?? vm.threads.main.sched).thread.ident],
       ['restorable', () => false],
     ];
     for (const [name, get] of getters) taskletType.getters.set(name, (v) => get(T(v)));
@@ -185,15 +185,15 @@ export function installStackless(vm: VM): void {
       return c;
     }));
     method(channelType, '__init__', () => null);
-    method(channelType, 'send', (self, args) => channelAction(sched, C(self), true, args[0] ?? null, false));
-    method(channelType, 'receive', (self) => channelAction(sched, C(self), false, null, false));
+    method(channelType, 'send', (self, args) => channelAction(vm.scheduler, C(self), true, args[0] ?? null, false));
+    method(channelType, 'receive', (self) => channelAction(vm.scheduler, C(self), false, null, false));
     method(channelType, 'send_exception', (self, args) => {
       const cls = args[0];
       if (!(cls instanceof PyClass) || !cls.isException) throw raise(TypeError, 'channel.send_exception needs Exception or string subclass as first parameter');
       const exc = vm.callNested(cls, args.slice(1)) as PyException;
-      return channelAction(sched, C(self), true, exc, true);
+      return channelAction(vm.scheduler, C(self), true, exc, true);
     });
-    method(channelType, 'send_throw', (self, args) => channelAction(sched, C(self), true, throwArgs(vm, args), true));
+    method(channelType, 'send_throw', (self, args) => channelAction(vm.scheduler, C(self), true, throwArgs(vm, args), true));
     // methods that block in a loop are written in spy, so each send can switch tasklets
     const spyPart = new Map<string, Value>([['__name__', 'stackless']]);
     vm.runModule(vm.compileOrRaise(SPY_METHODS, '<stackless>'), spyPart);
@@ -204,7 +204,7 @@ export function installStackless(vm: VM): void {
     method(channelType, '__next__', (self) => {
       const c = C(self);
       if (c.closing && !c.sendersWaiting) throw ops.stopIteration(null);
-      return channelAction(sched, c, false, null, false);
+      return channelAction(vm.scheduler, c, false, null, false);
     });
     channelType.getters.set('balance', (c) => C(c).balance);
     channelType.getters.set('queue', (c) => C(c).waiting[0] ?? null);
@@ -226,16 +226,16 @@ export function installStackless(vm: VM): void {
     const atomicType = nativeClass('atomic', 'stackless', 'object');
     const atomicSaved = new WeakMap<object, boolean>();
     method(atomicType, '__enter__', (self) => {
-      const cur = sched.current;
+      const cur = vm.scheduler.current;
       atomicSaved.set(self as object, cur.atomic);
       cur.atomic = true;
-      vm.atomic = true;
+      vm.mirrorAtomic(true);
       return self;
     });
     method(atomicType, '__exit__', (self) => {
-      const cur = sched.current;
+      const cur = vm.scheduler.current;
       cur.atomic = atomicSaved.get(self as object) ?? false;
-      vm.atomic = cur.atomic;
+      vm.mirrorAtomic(cur.atomic);
       return false;
     });
 
@@ -243,33 +243,33 @@ export function installStackless(vm: VM): void {
       ['tasklet', taskletType],
       ['channel', channelType],
       ['atomic', atomicType],
-      ['getcurrent', fn('getcurrent', () => sched.current, 'stackless')],
-      ['getmain', fn('getmain', () => sched.main, 'stackless')],
-      ['getruncount', fn('getruncount', () => sched.runCount(), 'stackless')],
-      ['getcurrentid', fn('getcurrentid', () => identityOf(sched.current), 'stackless')],
-      ['schedule', fn('schedule', (args, kw) => sched.schedule(args[0] ?? kwArg(kw, 'retval') ?? sched.current, false), 'stackless')],
-      ['schedule_remove', fn('schedule_remove', (args, kw) => sched.schedule(args[0] ?? kwArg(kw, 'retval') ?? sched.current, true), 'stackless')],
+      ['getcurrent', fn('getcurrent', () => vm.scheduler.current, 'stackless')],
+      ['getmain', fn('getmain', () => vm.scheduler.main, 'stackless')],
+      ['getruncount', fn('getruncount', () => vm.scheduler.runCount(), 'stackless')],
+      ['getcurrentid', fn('getcurrentid', () => identityOf(vm.scheduler.current), 'stackless')],
+      ['schedule', fn('schedule', (args, kw) => vm.scheduler.schedule(args[0] ?? kwArg(kw, 'retval') ?? vm.scheduler.current, false), 'stackless')],
+      ['schedule_remove', fn('schedule_remove', (args, kw) => vm.scheduler.schedule(args[0] ?? kwArg(kw, 'retval') ?? vm.scheduler.current, true), 'stackless')],
       ['run', fn('run', (args, kw) => {
         const timeout = toSmallInt(vm, args[0] ?? kwArg(kw, 'timeout') ?? 0);
         const flag = (i: number, name: string): boolean => ops.truthy(vm, args[i] ?? kwArg(kw, name) ?? false);
-        return sched.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'));
+        return vm.scheduler.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'));
       }, 'stackless')],
       ['enable_softswitch', fn('enable_softswitch', () => true, 'stackless')],
       ['set_schedule_callback', fn('set_schedule_callback', (args) => {
-        const old = sched.scheduleCallback;
-        sched.scheduleCallback = args[0] ?? null;
+        const old = vm.threads.scheduleCallback;
+        vm.threads.scheduleCallback = args[0] ?? null;
         return old;
       }, 'stackless')],
       ['set_channel_callback', fn('set_channel_callback', (args) => {
-        const old = sched.channelCallback;
-        sched.channelCallback = args[0] ?? null;
+        const old = vm.threads.channelCallback;
+        vm.threads.channelCallback = args[0] ?? null;
         return old;
       }, 'stackless')],
-      ['get_schedule_callback', fn('get_schedule_callback', () => sched.scheduleCallback, 'stackless')],
-      ['get_channel_callback', fn('get_channel_callback', () => sched.channelCallback, 'stackless')],
+      ['get_schedule_callback', fn('get_schedule_callback', () => vm.threads.scheduleCallback, 'stackless')],
+      ['get_channel_callback', fn('get_channel_callback', () => vm.threads.channelCallback, 'stackless')],
       ['switch_trap', fn('switch_trap', (args) => {
-        const old = sched.switchTrap;
-        sched.switchTrap += toSmallInt(vm, args[0] ?? 0);
+        const old = vm.scheduler.switchTrap;
+        vm.scheduler.switchTrap += toSmallInt(vm, args[0] ?? 0);
         return old;
       }, 'stackless')],
     ];
@@ -278,9 +278,9 @@ export function installStackless(vm: VM): void {
     // module attributes that read the scheduler's state
     mod.dict.set('__getattr__', fn('__getattr__', (args) => {
       switch (args[0]) {
-        case 'current': return sched.current;
-        case 'main': return sched.main;
-        case 'runcount': return sched.runCount();
+        case 'current': return vm.scheduler.current;
+        case 'main': return vm.scheduler.main;
+        case 'runcount': return vm.scheduler.runCount();
       }
       throw raise(AttributeErrorCls(), `module 'stackless' has no attribute '${String(args[0])}'`);
     }, 'stackless'));

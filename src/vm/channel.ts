@@ -42,9 +42,8 @@ export class Channel extends PyObject {
 export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, value: Value, isThrow: boolean): Value | typeof PENDING {
   const cur = sched.current;
   const partnerWaits = ch.waiting.length > 0 && ch.sendersWaiting !== sending;
-  if (sched.channelCallback !== null) {
-    sched.vm.callNested(sched.channelCallback, [ch, cur, sending ? 1 : 0, partnerWaits ? 0 : 1]);
-  }
+  const callback = sched.vm.threads.channelCallback;
+  if (callback !== null) sched.vm.callNested(callback, [ch, cur, sending ? 1 : 0, partnerWaits ? 0 : 1]);
   if (partnerWaits) {
     const partner = ch.waiting.shift() as Tasklet;
     ch.waitingSend.delete(partner);
@@ -69,8 +68,8 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   if (cur.blockTrap) throw raise(RuntimeError, 'this tasklet does not like to be blocked.');
   const runCaller = sched.runCaller;
   const target = sched.pickNextChecked(true);
-  if (target === null) throw sched.deadlock();
-  if (isThrow && target === runCaller) {
+  if (target === null && !sched.canIdle()) throw sched.deadlock();
+  if (isThrow && target !== null && target === runCaller) {
     // Stackless: a send_exception that blocks the last runnable tasklet raises in run()'s caller
     target.tempval = value;
     target.resume = Resume.Throw;
@@ -86,11 +85,17 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
     cur.resume = Resume.None;
   }
   sched.remove(cur);
+  if (target === null) return sched.idle(`a tasklet ${sending ? 'sending' : 'receiving'} on a channel`);
   return sched.switchTo(target);
 }
 
 /** Puts the woken partner back in the ring as the channel's preference says. */
 function wake(sched: Scheduler, ch: Channel, cur: Tasklet, partner: Tasklet, sending: boolean, result: Value = null): Value | typeof PENDING {
+  if (partner.home !== sched) {
+    // another thread's tasklet becomes runnable there; this one never switches to it
+    sched.insert(partner);
+    return result;
+  }
   const partnerFirst = ch.scheduleAll ? false : sending ? ch.preference < 0 : ch.preference > 0;
   if (ch.scheduleAll) {
     sched.insert(partner);

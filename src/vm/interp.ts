@@ -19,6 +19,8 @@ import { typeOf, lookup, isSubtype, computeMro, classChanged, classFacts } from 
 import * as ops from './ops.js';
 import { repr as reprOf, str as strOf } from './repr.js';
 import { Scheduler, Tasklet } from './tasklet.js';
+import { Threads } from './threads.js';
+import { formatException } from './traceback.js';
 import { percentFormat } from './format.js';
 import type { KeyProtocol } from './hashtable.js';
 
@@ -69,7 +71,7 @@ export class VM implements KeyProtocol {
   nesting = 0;
   tracer: Tracer | null = null;
   /** instructions between periodic checks */
-  checkInterval = 1000;
+  checkInterval = 100;
   /** polled at the periodic check: set asynchronously by the host on Ctrl-C */
   interruptFlag: Int32Array | null = null;
   /** sys.path-like list of directories searched for `.spy` modules */
@@ -79,13 +81,16 @@ export class VM implements KeyProtocol {
   /** the current tasklet's atomic flag, mirrored here for the ticker line */
   atomic = false;
   /** tasklets and the runnables ring */
-  readonly scheduler: Scheduler;
+  /** the scheduler of the thread holding the GIL */
+  scheduler: Scheduler;
+  readonly threads: Threads;
   /** set by a switch: the loop resets its ticker for the tasklet switched in when it reloads */
   switched = false;
 
   constructor(host: Host) {
     this.host = host;
-    this.scheduler = new Scheduler(this);
+    this.threads = new Threads(this);
+    this.scheduler = this.threads.main.sched;
   }
 
   kwDict(kw: Map<string, Value>): PyDict {
@@ -1564,8 +1569,24 @@ export class VM implements KeyProtocol {
     // the fetched instruction has not run: a preempted tasklet re-executes it when resumed
     frame.pc = pc - 1;
     frame.sp = sp;
-    if (this.scheduler.tick(this.nesting)) return -1;
+    const sched = this.scheduler;
+    const threads = this.threads;
+    threads.elapse(sched.tickerSetTo);
+    // with --legacy-atomic the loop's guard lets atomic tasklets through to the GIL part only
+    const atomic = sched.current.atomic;
+    if (!atomic && sched.tick(this.nesting)) return -1;
+    if (this.nesting === 0 && threads.check()) return -1;
     return this.scheduler.nextTicker();
+  }
+
+  /** The loop's copy of the running tasklet's atomic flag; the legacy mode keeps it clear. */
+  mirrorAtomic(atomic: boolean): void {
+    this.atomic = atomic && !this.threads.legacyAtomic;
+  }
+
+  /** An exception left a thread's main tasklet: reported as CPython reports a dying thread. */
+  reportThreadException(exc: PyException): void {
+    this.host.write('stderr', `Exception in thread ${this.threads.current.name}:\n${formatException(this, exc)}`);
   }
 
   /** LOAD_GLOBAL's slow path: globals, then builtins; remembers the answer in the site's entry. */

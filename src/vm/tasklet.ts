@@ -7,6 +7,7 @@ import { Cont, Frame } from './frame.js';
 import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, nativeClass } from './values.js';
 import { raise, newException, RuntimeError, TaskletExit } from './errors.js';
 import type { VM } from './interp.js';
+import type { SimThread } from './threads.js';
 
 /** How a tasklet that was switched out while inside a native call gets that call's result. */
 export const enum Resume {
@@ -64,6 +65,8 @@ export class Tasklet extends PyObject {
    */
   parkedAt = -1;
   readonly isMain: boolean;
+  /** the scheduler of the thread it belongs to: where it was created (null: the first thread's) */
+  home: Scheduler | null = null;
 
   constructor(cls: PyClass, isMain = false) {
     super();
@@ -105,10 +108,6 @@ export class Scheduler {
   tickerSetTo = 0;
   /** stackless.switch_trap's counter: while non-zero, any real switch raises RuntimeError */
   switchTrap = 0;
-  /** set_schedule_callback: called as cb(prev, next) on every real switch */
-  scheduleCallback: Value = null;
-  /** set_channel_callback: called as cb(channel, tasklet, sending, willblock) before each action */
-  channelCallback: Value = null;
 
   /**
    * Whether t can run in the host loop running now. Tasklets run in whatever loop is innermost
@@ -160,11 +159,37 @@ export class Scheduler {
     if (this.switchTrap !== 0) throw raise(RuntimeError, 'switch_trap');
   }
 
-  constructor(readonly vm: VM) {
+  constructor(readonly vm: VM, readonly thread: SimThread) {
     this.main = new Tasklet(taskletType, true);
     this.main.alive = true;
+    this.main.home = this;
     this.current = this.main;
     this.linkAlone(this.main);
+  }
+
+  /** A new thread's main tasklet calls `func(*args)`; the thread ends when it returns. */
+  startThread(func: Value, args: Value[]): void {
+    const main = this.main;
+    main.func = func;
+    main.args = args;
+    main.frame = this.bootFrame(main);
+  }
+
+  /**
+   * This thread got the GIL: the loop goes on with its current tasklet, which gets what it
+   * waited for; or, when every tasklet of it was blocked, with one that has been woken since.
+   */
+  resumeThread(): void {
+    const vm = this.vm;
+    const cur = this.current;
+    vm.frame = cur.frame;
+    cur.frame = null;
+    if (this.thread.idle) {
+      this.thread.idle = false;
+      const target = this.pickNext(true);
+      if (target !== null && target !== cur) { this.switchTo(target); return; }
+    }
+    this.enter(cur);
   }
 
   private linkAlone(t: Tasklet): void {
@@ -173,12 +198,15 @@ export class Scheduler {
     t.inRing = true;
   }
 
-  /** Appends t at the end of the ring (just before the current tasklet). */
+  /** Appends t at the end of the ring (just before the current tasklet) of its own thread. */
   insert(t: Tasklet): void {
     if (t.inRing) return;
+    const home = t.home;
+    if (home !== null && home !== this) { home.insert(t); return; }
     const head = this.current.inRing ? this.current : this.ringHead();
-    if (head === null) { this.linkAlone(t); return; }
-    linkAfter(head.prev as Tasklet, t);
+    if (head === null) { this.linkAlone(t); this.anyInRing = t; }
+    else linkAfter(head.prev as Tasklet, t);
+    if (this.thread.idle) this.vm.threads.taskletInserted(this.thread);
   }
 
   /** Puts t right after `anchor` in the ring, so it runs next (appended when anchor is out of it). */
@@ -225,9 +253,10 @@ export class Scheduler {
   switchTo(target: Tasklet): typeof PENDING {
     const vm = this.vm;
     const from = this.current;
-    if (from !== target && this.scheduleCallback !== null) {
+    const callback = vm.threads.scheduleCallback;
+    if (from !== target && callback !== null) {
       // runs nested on top of the switching tasklet; values in flight sit in tempvals, untouched
-      vm.callNested(this.scheduleCallback, [from, target]);
+      vm.callNested(callback, [from, target]);
     }
     if (from !== target) {
       from.frame = vm.frame;
@@ -242,7 +271,14 @@ export class Scheduler {
       this.watchdog = null;
     }
     if (target.inRing) this.anyInRing = target;
-    vm.atomic = target.atomic;
+    this.enter(target);
+    return PENDING;
+  }
+
+  /** The loop goes on with `target` (vm.frame is its top frame): it gets what it waited for. */
+  private enter(target: Tasklet): void {
+    const vm = this.vm;
+    vm.mirrorAtomic(target.atomic);
     const value = target.tempval;
     const how = target.resume;
     target.resume = Resume.None;
@@ -268,7 +304,6 @@ export class Scheduler {
     const w = this.watchdog;
     if (w !== null && !w.total) w.remaining = w.budget;
     vm.switched = true;
-    return PENDING;
   }
 
   private bootFrame(t: Tasklet): Frame {
@@ -315,7 +350,21 @@ export class Scheduler {
   /** The error for a tasklet that must leave but finds nothing to switch to. */
   deadlock(): PyException {
     if (this.blockedByNesting()) return this.nestedError();
+    const threads = this.vm.threads;
+    if (threads.live.length > 1) return threads.deadlock(this.thread);
     return raise(RuntimeError, 'Deadlock: the last runnable tasklet cannot be blocked.');
+  }
+
+  /** Nothing of this thread can run, but another thread may yet wake one of its tasklets. */
+  canIdle(): boolean {
+    const threads = this.vm.threads;
+    return threads.live.length > 1 && threads.othersMayRun();
+  }
+
+  /** The current tasklet left and none of this thread can run: the thread waits (no GIL). */
+  idle(what: string): typeof PENDING {
+    this.vm.threads.goIdle(what);
+    return PENDING;
   }
 
   /** pickNext, refusing (before anything changes) when it would switch under switch_trap. */
@@ -350,7 +399,7 @@ export class Scheduler {
   /** The ticker value for the current tasklet: the check interval, or the watchdog's budget. */
   nextTicker(): number {
     const w = this.watchdog;
-    const interval = this.vm.checkInterval;
+    const interval = this.vm.threads.interval(this.vm.checkInterval);
     this.counting = w !== null && this.current !== this.runCaller;
     const n = this.counting ? Math.min(interval, Math.max((w as Watchdog).remaining, 1)) : interval;
     this.tickerSetTo = n;
@@ -413,9 +462,14 @@ export class Scheduler {
       return this.switchTo(this.endRun(null));
     }
     const target = this.pickNextChecked(removeSelf);
-    if (target === null) throw this.deadlock();
+    if (target === null && !this.canIdle()) throw this.deadlock();
     if (removeSelf) this.remove(cur);
     if (target === cur) return retval;
+    if (target === null) {
+      cur.tempval = retval;
+      cur.resume = Resume.Value;
+      return this.idle('every tasklet removed or blocked (schedule_remove)');
+    }
     cur.tempval = retval;
     cur.resume = Resume.Value;
     return this.switchTo(target);
@@ -426,6 +480,12 @@ export class Scheduler {
    * the tasklet waiting in run() (else main), ahead of the queue, from the call it waits in.
    */
   died(t: Tasklet, exc: PyException): void {
+    if (t.isMain) {
+      // threads run their function under a wrapper that reports exceptions: this is a last resort
+      this.vm.reportThreadException(exc);
+      this.finished(t);
+      return;
+    }
     t.alive = false;
     this.remove(t);
     this.vm.frame = null;
@@ -457,6 +517,13 @@ export class Scheduler {
   /** The current tasklet's bottom frame returned (or it let TaskletExit out): it is done. */
   finished(t: Tasklet): void {
     t.alive = false;
+    if (t.isMain) {
+      // a thread's main tasklet returned: the thread is over, whatever else it had
+      this.remove(t);
+      this.vm.frame = null;
+      this.vm.threads.ended(this.thread);
+      return;
+    }
     const target = this.pickNext(true);
     this.remove(t);
     this.vm.frame = null;

@@ -27,7 +27,7 @@ describe('periodic check', () => {
     Atomics.store(flag, 0, 1);
     const code = runProgram(vm, 'n = 0\nwhile True:\n    n += 1\n', 'loop.spy');
     expect(code).toBe(130);
-    expect(host.err).toBe('Traceback (most recent call last):\n  File "loop.spy", line 3, in <module>\n    n += 1\nKeyboardInterrupt\n');
+    expect(host.err).toBe('Traceback (most recent call last):\n  File "loop.spy", line 2, in <module>\n    while True:\nKeyboardInterrupt\n');
     expect(Atomics.load(flag, 0)).toBe(0);
   });
 
