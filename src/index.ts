@@ -69,6 +69,12 @@ export interface VMOptions {
   /** directories searched for `.spy` modules */
   path: string[];
   tracer?: Tracer | null;
+  /** chooses among the legal scheduling choices of the simulated threads (default 0) */
+  seed?: number;
+  /** --legacy-atomic: atomic stops the watchdog but not the GIL handoff, as before the seed's fix */
+  legacyAtomic?: boolean;
+  /** --real-time: time.sleep and friends use the wall clock instead of the virtual one */
+  realTime?: boolean;
 }
 
 export function createVM(opts: VMOptions): VM {
@@ -82,6 +88,9 @@ export function createVM(opts: VMOptions): VM {
   installThread(vm);
   for (const [name, src] of stdlib()) vm.sourceModules.set(name, src);
   vm.tracer = opts.tracer ?? null;
+  vm.threads.setSeed(opts.seed ?? 0);
+  vm.threads.legacyAtomic = opts.legacyAtomic ?? false;
+  vm.threads.realTime = opts.realTime ?? false;
   return vm;
 }
 
@@ -138,7 +147,7 @@ export function reportUncaught(vm: VM, exc: PyException): number {
   }
 }
 
-export interface RunOptions { file: string; source?: string; argv?: string[]; stdin?: string; seed?: number }
+export interface RunOptions { file: string; source?: string; argv?: string[]; stdin?: string; seed?: number; legacyAtomic?: boolean }
 export interface RunResult { stdout: string; stderr: string; exitCode: number }
 
 /** Runs a file with captured output: the tests' entry point. */
@@ -159,7 +168,7 @@ export function runFile(opts: RunOptions): RunResult {
   if (source === null) {
     return { stdout, stderr: `spy: can't open file '${opts.file}': No such file or directory\n`, exitCode: 2 };
   }
-  const vm = createVM({ host, argv: [opts.file, ...(opts.argv ?? [])], path: [dirname(opts.file)] });
+  const vm = createVM({ host, argv: [opts.file, ...(opts.argv ?? [])], path: [dirname(opts.file)], seed: opts.seed, legacyAtomic: opts.legacyAtomic });
   const exitCode = runProgram(vm, source, opts.file);
   return { stdout, stderr, exitCode };
 }

@@ -18,10 +18,10 @@ export async function main(argv: string[]): Promise<number> {
     // the fast path: `spy FILE ARGS...` or `spy run FILE ARGS...` with no options before FILE
     const first = argv[0];
     if (first !== undefined && !first.startsWith('-') && !COMMANDS.has(first)) {
-      return runFile(host, first, argv.slice(1), false, plainRed());
+      return runFile(host, first, argv.slice(1), {}, plainRed());
     }
     if (first === 'run' && argv[1] !== undefined && !argv[1].startsWith('-')) {
-      return runFile(host, argv[1], argv.slice(2), false, plainRed());
+      return runFile(host, argv[1], argv.slice(2), {}, plainRed());
     }
     return await parseWithCommander(host, argv);
   } finally {
@@ -37,7 +37,15 @@ function plainRed(): Paint {
   return color ? (s) => `\x1b[31m${s}\x1b[39m` : (s) => s;
 }
 
-function runFile(host: ProcessHost, file: string, args: string[], trace: boolean, red: Paint): number {
+/** `spy run`'s options */
+interface RunFlags {
+  trace?: boolean;
+  seed?: number;
+  legacyAtomic?: boolean;
+  realTime?: boolean;
+}
+
+function runFile(host: ProcessHost, file: string, args: string[], flags: RunFlags, red: Paint): number {
   const source = readTextFile(file);
   if (source === null) {
     host.write('stderr', red(`spy: can't open file '${file}': No such file or directory`) + '\n');
@@ -47,7 +55,8 @@ function runFile(host: ProcessHost, file: string, args: string[], trace: boolean
   const shown = resolve(file);
   const vm = createVM({
     host, argv: [file, ...args], path: [dirname(shown)],
-    tracer: trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
+    tracer: flags.trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
+    seed: flags.seed, legacyAtomic: flags.legacyAtomic, realTime: flags.realTime,
   });
   return runProgram(vm, source, shown);
 }
@@ -69,7 +78,12 @@ function disFile(host: ProcessHost, file: string | undefined, code: string | und
 }
 
 async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<number> {
-  const { Command, CommanderError } = await import('commander');
+  const { Command, CommanderError, InvalidArgumentError } = await import('commander');
+  const parseSeed = (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a non-negative integer is needed.');
+    return n;
+  };
   const { Chalk } = await import('chalk');
   const colorErr = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   const paint = new Chalk({ level: colorErr ? 1 : 0 });
@@ -94,9 +108,12 @@ async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<nu
     .argument('<file>', 'the program')
     .argument('[args...]', 'arguments for the program (sys.argv[1:])')
     .option('--trace', 'print every executed instruction to stderr')
+    .option('--seed <n>', 'choose among the legal scheduling choices of threads (default 0)', parseSeed)
+    .option('--legacy-atomic', "atomic stops the watchdog but not the GIL handoff (before the seed's fix)")
+    .option('--real-time', 'time and sleep use the wall clock instead of the virtual clock')
     .passThroughOptions()
-    .action((file: string, args: string[], opts: { trace?: boolean }) => {
-      exitCode = runFile(host, file, args, Boolean(opts.trace), red);
+    .action((file: string, args: string[], opts: RunFlags) => {
+      exitCode = runFile(host, file, args, opts, red);
     });
 
   program

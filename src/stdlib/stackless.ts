@@ -252,7 +252,7 @@ export function installStackless(vm: VM): void {
       ['run', fn('run', (args, kw) => {
         const timeout = toSmallInt(vm, args[0] ?? kwArg(kw, 'timeout') ?? 0);
         const flag = (i: number, name: string): boolean => ops.truthy(vm, args[i] ?? kwArg(kw, name) ?? false);
-        return vm.scheduler.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'));
+        return vm.scheduler.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'), flag(1, 'threadblock'));
       }, 'stackless')],
       ['enable_softswitch', fn('enable_softswitch', () => true, 'stackless')],
       ['set_schedule_callback', fn('set_schedule_callback', (args) => {

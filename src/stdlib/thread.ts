@@ -53,7 +53,7 @@ export function installThread(vm: VM): void {
       const timeoutArg = args[1] ?? kwArg(kw, 'timeout') ?? -1;
       const timeout = toFloat(vm, timeoutArg);
       if (!blocking && timeout !== -1) throw raise(ValueError, "can't specify a timeout for a non-blocking call");
-      if (timeout < 0 && timeout !== -1) throw raise(ValueError, 'timeout value must be a non-negative number');
+      if (timeout < 0 && timeout !== -1) throw raise(ValueError, 'timeout value must be positive');
       if (timeout > TIMEOUT_MAX) throw raise(OverflowError, 'timeout value is too large');
       if (!lock.locked) { lock.locked = true; lock.holder = threads.current; return true; }
       if (!blocking || timeout === 0) return false;

@@ -67,7 +67,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   if (ch.closing) throw raise(ValueError, 'Send/receive operation on a closed channel');
   if (cur.blockTrap) throw raise(RuntimeError, 'this tasklet does not like to be blocked.');
   const runCaller = sched.runCaller;
-  const target = sched.pickNextChecked(true);
+  const target = sched.pickNextChecked(true, true);
   if (target === null && !sched.canIdle()) throw sched.deadlock();
   if (isThrow && target !== null && target === runCaller) {
     // Stackless: a send_exception that blocks the last runnable tasklet raises in run()'s caller

@@ -101,6 +101,8 @@ export class Scheduler {
   current: Tasklet;
   /** the tasklet waiting inside stackless.run(), out of the ring, or null */
   runCaller: Tasklet | null = null;
+  /** run(threadblock=True): an empty ring waits for other threads instead of ending run() */
+  private runThreadblock = false;
   /** by host loop level: the tasklet whose native call opened it (the VM keeps it current) */
   readonly loopOwners: Tasklet[] = [];
   watchdog: Watchdog | null = null;
@@ -323,7 +325,7 @@ export class Scheduler {
    * removes itself), so with nothing else runnable control returns to run()'s caller, or null
    * (a deadlock). Otherwise the current tasklet itself may be the answer.
    */
-  pickNext(leaving: boolean): Tasklet | null {
+  pickNext(leaving: boolean, blocking = false): Tasklet | null {
     const cur = this.current;
     const start = cur.inRing ? (cur.next as Tasklet) : this.anyInRing;
     if (start !== null && start !== cur) {
@@ -336,7 +338,9 @@ export class Scheduler {
     }
     if (!leaving) return cur;
     const caller = this.runCaller;
-    if (caller !== null && caller !== cur && this.canResume(caller)) return this.endRun(null);
+    // threadblock: a tasklet that blocks makes the thread wait for another thread to wake one,
+    // rather than end run()
+    if (caller !== null && caller !== cur && this.canResume(caller) && !(blocking && this.runThreadblock && this.canIdle())) return this.endRun(null);
     return null;
   }
 
@@ -368,13 +372,13 @@ export class Scheduler {
   }
 
   /** pickNext, refusing (before anything changes) when it would switch under switch_trap. */
-  pickNextChecked(leaving: boolean): Tasklet | null {
+  pickNextChecked(leaving: boolean, blocking = false): Tasklet | null {
     if (this.switchTrap !== 0) {
       const cur = this.current;
       const wouldSwitch = (cur.inRing && cur.next !== cur) || (!cur.inRing && this.anyInRing !== null) || leaving;
       if (wouldSwitch) this.checkTrap();
     }
-    return this.pickNext(leaving);
+    return this.pickNext(leaving, blocking);
   }
 
   /** run() is over: its caller goes back into the ring and gets `result` from run(). */
@@ -419,18 +423,22 @@ export class Scheduler {
   }
 
   /** Starts a timed or untimed run(): the caller leaves the ring and the others run. */
-  run(timeout: number, soft: boolean, total: boolean, ignoreNesting: boolean): Value | typeof PENDING {
+  run(timeout: number, soft: boolean, total: boolean, ignoreNesting: boolean, threadblock = false): Value | typeof PENDING {
     const caller = this.current;
     if (this.runCaller !== null) throw raise(RuntimeError, 'run() is already running');
-    if (caller.next === caller) return null;
+    // nothing to run: return, or with threadblock wait for another thread to insert a tasklet
+    const waitForOthers = caller.next === caller && threadblock && this.canIdle();
+    if (caller.next === caller && !waitForOthers) return null;
     this.checkTrap();
     const target = caller.next as Tasklet;
     this.remove(caller);
-    this.anyInRing = target;
+    this.anyInRing = waitForOthers ? null : target;
     this.runCaller = caller;
+    this.runThreadblock = threadblock;
     this.watchdog = timeout > 0 ? { budget: timeout, remaining: timeout, total, soft, ignoreNesting } : null;
     caller.resume = Resume.Value;
     caller.tempval = null;
+    if (waitForOthers) return this.idle('run(threadblock=True) with no tasklet runnable');
     return this.switchTo(target);
   }
 
@@ -461,7 +469,7 @@ export class Scheduler {
       cur.resume = Resume.Value;
       return this.switchTo(this.endRun(null));
     }
-    const target = this.pickNextChecked(removeSelf);
+    const target = this.pickNextChecked(removeSelf, removeSelf);
     if (target === null && !this.canIdle()) throw this.deadlock();
     if (removeSelf) this.remove(cur);
     if (target === cur) return retval;
