@@ -52,10 +52,17 @@ function stdlib(): Map<string, string> {
   stdlibSources = new Map();
   // the CLI runs as a CommonJS bundle (dist/spy.cjs), the tests as ES modules
   const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, 'stdlib', 'spy'), join(here, '..', 'src', 'stdlib', 'spy')]) {
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) {
-      if (f.endsWith('.spy')) stdlibSources.set(f.slice(0, -4), readFileSync(join(dir, f), 'utf8'));
+  for (const dir of [join(here, 'stdlib'), join(here, '..', 'src', 'stdlib')]) {
+    if (!existsSync(join(dir, 'spy'))) continue;
+    // modules in spy/, and packages in folders of their own (stacklesslib/__init__.spy …)
+    for (const [sub, prefix] of [['spy', ''], ['stacklesslib', 'stacklesslib.']]) {
+      const folder = join(dir, sub);
+      if (!existsSync(folder)) continue;
+      for (const f of readdirSync(folder)) {
+        if (!f.endsWith('.spy')) continue;
+        const name = f === '__init__.spy' ? prefix.slice(0, -1) : prefix + f.slice(0, -4);
+        stdlibSources.set(name, readFileSync(join(folder, f), 'utf8'));
+      }
     }
     break;
   }

@@ -1,8 +1,8 @@
 // The `stackless` module: tasklet and channel types and the scheduler functions, on top of
 // vm/tasklet.ts and vm/channel.ts. Names and messages follow Stackless 3.7.9 (the oracle).
-import { Value, PyModule, PyClass, PyNative, PyTuple, PyException, PENDING, PyInstance, nativeClass } from '../vm/values.js';
+import { Value, PyModule, PyClass, PyNative, PyTuple, PyList, PyException, PENDING, PyInstance, nativeClass } from '../vm/values.js';
 import { PyDict } from '../vm/objects.js';
-import { raise, newException, RuntimeError, TypeError, TaskletExit } from '../vm/errors.js';
+import { raise, newException, RuntimeError, TypeError, ValueError, TaskletExit } from '../vm/errors.js';
 import { lookup, isSubtype, typeOf } from '../vm/types.js';
 import * as ops from '../vm/ops.js';
 import type { VM } from '../vm/interp.js';
@@ -254,6 +254,13 @@ export function installStackless(vm: VM): void {
         const flag = (i: number, name: string): boolean => ops.truthy(vm, args[i] ?? kwArg(kw, name) ?? false);
         return vm.scheduler.run(timeout, flag(2, 'soft'), flag(4, 'totaltimeout'), flag(3, 'ignore_nesting'), flag(1, 'threadblock'));
       }, 'stackless')],
+      ['get_thread_info', fn('get_thread_info', (args) => {
+        // (main tasklet, current tasklet, runcount) of a thread, the current one by default
+        const id = args[0] ?? vm.threads.current.ident;
+        const t = vm.threads.live.find((x) => x.ident === id);
+        if (t === undefined) throw raise(ValueError, 'Thread id not found');
+        return new PyTuple([t.sched.main, t.sched.current, t.sched.runCount()]);
+      }, 'stackless')],
       ['enable_softswitch', fn('enable_softswitch', () => true, 'stackless')],
       ['set_schedule_callback', fn('set_schedule_callback', (args) => {
         const old = vm.threads.scheduleCallback;
@@ -281,6 +288,7 @@ export function installStackless(vm: VM): void {
         case 'current': return vm.scheduler.current;
         case 'main': return vm.scheduler.main;
         case 'runcount': return vm.scheduler.runCount();
+        case 'threads': return new PyList(vm.threads.live.map((t) => t.ident));
       }
       throw raise(AttributeErrorCls(), `module 'stackless' has no attribute '${String(args[0])}'`);
     }, 'stackless'));

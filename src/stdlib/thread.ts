@@ -7,7 +7,8 @@ import { raise, RuntimeError, TypeError, ValueError, OverflowError, SystemExit, 
 import { typeOf } from '../vm/types.js';
 import * as ops from '../vm/ops.js';
 import type { VM } from '../vm/interp.js';
-import { SimThread, Threads } from '../vm/threads.js';
+import { SimThread, Threads, ThreadState } from '../vm/threads.js';
+import { Tasklet, taskletType } from '../vm/tasklet.js';
 import { fn, method, kwArg, toFloat, arity } from './native.js';
 import { address } from '../vm/repr.js';
 import { formatException } from '../vm/traceback.js';
@@ -143,6 +144,29 @@ export function installThread(vm: VM): void {
         return t.ident;
       }, '_thread')],
       ['_report', report],
+      ['_call_at', fn('_call_at', (args) => {
+        // at virtual time `when`, a new tasklet of this thread calls func(): stacklesslib's timers
+        arity('_call_at', args, 2, 2);
+        const when = toFloat(vm, args[0]);
+        const func = args[1];
+        const home = vm.scheduler;
+        return threads.addTimer(when, () => {
+          if (home.thread.state === ThreadState.Done) return;
+          const t = new Tasklet(taskletType);
+          t.home = home;
+          t.func = func;
+          t.args = [];
+          t.alive = true;
+          home.insert(t);
+        });
+      }, '_thread')],
+      ['_cancel_timer', fn('_cancel_timer', (args) => { threads.cancelTimer(args[0] as number); return null; }, '_thread')],
+      ['_may_be_woken', fn('_may_be_woken', () => {
+        // tasklets of this thread wait on channels, and another thread may yet send to them
+        const sched = vm.scheduler;
+        return sched.blockedCount > 0 && threads.live.length > 1 && threads.othersMayRun();
+      }, '_thread')],
+      ['_next_timer', fn('_next_timer', () => threads.nextTimerOf(threads.current), '_thread')],
       ['_join', fn('_join', (args) => {
         // waits (releasing the GIL) until the thread with this ident ends: True, or False at the timeout
         const target = threads.live.find((t) => t.ident === args[0]);

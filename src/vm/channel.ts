@@ -48,6 +48,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
     const partner = ch.waiting.shift() as Tasklet;
     ch.waitingSend.delete(partner);
     partner.blockedOn = null;
+    homeOf(sched, partner).blockedCount--;
     let result: Value = null;
     if (sending) {
       partner.tempval = value;
@@ -77,6 +78,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   ch.waiting.push(cur);
   if (sending) ch.waitingSend.add(cur);
   cur.blockedOn = ch;
+  sched.blockedCount++;
   if (sending) {
     cur.tempval = value;
     cur.resume = isThrow ? Resume.Throw : Resume.None;
@@ -87,6 +89,10 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   sched.remove(cur);
   if (target === null) return sched.idle(`a tasklet ${sending ? 'sending' : 'receiving'} on a channel`);
   return sched.switchTo(target);
+}
+
+function homeOf(sched: Scheduler, t: Tasklet): Scheduler {
+  return t.home ?? sched;
 }
 
 /** Puts the woken partner back in the ring as the channel's preference says. */

@@ -134,7 +134,25 @@ export class VM implements KeyProtocol {
     const have = this.modules.get(name);
     if (have) return have;
     const dot = name.lastIndexOf('.');
-    if (dot > 0) this.importModule(name.slice(0, dot));
+    if (dot > 0) {
+      // a submodule becomes an attribute of its package once loaded
+      const parent = this.importModule(name.slice(0, dot));
+      const mod = this.importModule1(name);
+      parent.dict.set(name.slice(dot + 1), mod);
+      return mod;
+    }
+    return this.importModule1(name);
+  }
+
+  /** `from package import name` where name is a submodule not loaded yet: load it, or null. */
+  trySubmodule(name: string): PyModule | null {
+    if (!this.sourceModules.has(name) && !this.nativeModules.has(name)) return null;
+    return this.importModule(name);
+  }
+
+  private importModule1(name: string): PyModule {
+    const have = this.modules.get(name);
+    if (have) return have;
     const native = this.nativeModules.get(name);
     if (native) {
       const m = native(this);

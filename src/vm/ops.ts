@@ -1431,7 +1431,7 @@ export function importFrom(vm: VM, mod: Value, name: string): Value {
   if (mod instanceof PyModule) {
     const v = mod.dict.get(name);
     if (v !== undefined) return v;
-    const sub = vm.modules.get(`${mod.name}.${name}`);
+    const sub = vm.modules.get(`${mod.name}.${name}`) ?? vm.trySubmodule(`${mod.name}.${name}`);
     if (sub) return sub;
     const e = raise(ImportError, `cannot import name '${name}' from '${mod.name}' (${moduleFileOf(mod)})`);
     throw e;

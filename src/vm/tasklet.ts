@@ -99,6 +99,8 @@ interface Watchdog {
 export class Scheduler {
   readonly main: Tasklet;
   current: Tasklet;
+  /** how many of this thread's tasklets are blocked on channels */
+  blockedCount = 0;
   /** the tasklet waiting inside stackless.run(), out of the ring, or null */
   runCaller: Tasklet | null = null;
   /** run(threadblock=True): an empty ring waits for other threads instead of ending run() */
@@ -362,7 +364,7 @@ export class Scheduler {
   /** Nothing of this thread can run, but another thread may yet wake one of its tasklets. */
   canIdle(): boolean {
     const threads = this.vm.threads;
-    return threads.live.length > 1 && threads.othersMayRun();
+    return (threads.live.length > 1 || threads.timersPending) && threads.othersMayRun();
   }
 
   /** The current tasklet left and none of this thread can run: the thread waits (no GIL). */
@@ -520,6 +522,7 @@ export class Scheduler {
     if (i >= 0) ch.waiting.splice(i, 1);
     ch.waitingSend.delete(t);
     t.blockedOn = null;
+    (t.home ?? this).blockedCount--;
   }
 
   /** The current tasklet's bottom frame returned (or it let TaskletExit out): it is done. */

@@ -40,7 +40,7 @@ export class SimThread {
 }
 
 /** A timer of the virtual clock: `fire` runs once the clock reaches `at`, in the timer's thread. */
-interface Timer { at: number; seq: number; fire: () => void }
+interface Timer { at: number; seq: number; fire: () => void; owner: SimThread }
 
 /** Seconds of virtual time one executed instruction takes: keeps busy-waiting loops finite. */
 const SECONDS_PER_INSTRUCTION = 1e-8;
@@ -120,12 +120,30 @@ export class Threads {
   }
 
   /** Calls `fire` once the clock reaches `at` (it should only make tasklets or threads ready). */
-  addTimer(at: number, fire: () => void): void {
-    const timer = { at, seq: this.timerSeq++, fire };
+  addTimer(at: number, fire: () => void): number {
+    const timer = { at, seq: this.timerSeq++, fire, owner: this.current };
     const ts = this.timers;
     let i = ts.length;
     while (i > 0 && (ts[i - 1].at > at || (ts[i - 1].at === at && ts[i - 1].seq > timer.seq))) i--;
     ts.splice(i, 0, timer);
+    return timer.seq;
+  }
+
+  /** Forgets the timer addTimer numbered so (when it has not gone off yet). */
+  cancelTimer(seq: number): void {
+    const i = this.timers.findIndex((t) => t.seq === seq);
+    if (i >= 0) this.timers.splice(i, 1);
+  }
+
+  /** When the next timer that thread t set goes off, or null. */
+  nextTimerOf(t: SimThread): number | null {
+    for (const timer of this.timers) if (timer.owner === t) return timer.at;
+    return null;
+  }
+
+  /** Whether a timer is pending: a thread whose tasklets all wait may be woken by one. */
+  get timersPending(): boolean {
+    return this.timers.length > 0;
   }
 
   private fireTimers(): void {
