@@ -137,9 +137,12 @@ export function installThread(vm: VM): void {
       ['stack_size', fn('stack_size', () => 0, '_thread')],
       // spy's own, for threading: start a thread that calls function() under that name
       ['_start', fn('_start', (args) => {
-        arity('_start', args, 3, 3);
+        // _start(function, name, daemon, registry, obj): registry[ident] = obj before the
+        // thread can run (a GIL handoff right after start() must find it registered)
+        arity('_start', args, 5, 5);
         const t = threads.newThread(vm.str(args[1]));
         t.daemon = ops.truthy(vm, args[2]);
+        ops.setItem(vm, args[3], t.ident, args[4]);
         t.sched.startThread(args[0], []);
         return t.ident;
       }, '_thread')],

@@ -42,6 +42,12 @@ export class SimThread {
 /** A timer of the virtual clock: `fire` runs once the clock reaches `at`, in the timer's thread. */
 interface Timer { at: number; seq: number; fire: () => void; owner: SimThread }
 
+/**
+ * A woken thread runs a microsecond after its deadline, as on a real system: a wait of t seconds
+ * then always measures at least t, whatever the rounding of the clock's floating-point sums.
+ */
+const WAKE_LATENCY = 1e-6;
+
 /** Seconds of virtual time one executed instruction takes: keeps busy-waiting loops finite. */
 const SECONDS_PER_INSTRUCTION = 1e-8;
 
@@ -315,7 +321,7 @@ export class Threads {
     if (this.realTime) {
       const wait = at - this.now();
       if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait * 1000);
-    } else if (at > this.clock) this.clock = at;
+    } else if (at > this.clock) this.clock = at + WAKE_LATENCY;
   }
 
   /** A waiting thread's current tasklet gets `exc` raised where it waits. */
