@@ -42,6 +42,8 @@ export function installBuiltins(vm: VM): void {
     b.set(t.name, t);
   }
   for (const e of EXCEPTION_CLASSES) b.set(e.name, e);
+  // Python 3 keeps the old names of OSError
+  for (const alias of ['IOError', 'EnvironmentError']) b.set(alias, b.get('OSError') as PyClass);
   b.set('complex', complexType);
   b.set('None', null);
   b.set('True', true);

@@ -169,6 +169,14 @@ export function installThread(vm: VM): void {
         const sched = vm.scheduler;
         return sched.blockedCount > 0 && threads.live.length > 1 && threads.othersMayRun();
       }, '_thread')],
+      ['_wait_for_work', fn('_wait_for_work', () => {
+        // the thread waits (no GIL) until a tasklet of it is made runnable by another thread or a
+        // timer; the caller then gets None after that tasklet has had its turn
+        const sched = vm.scheduler;
+        if (sched.runCount() > 1 || !sched.canIdle()) return null;
+        Threads.deliver(sched.current, null);
+        return sched.idle('waiting for a tasklet to be woken (stacklesslib.main.mainloop)');
+      }, '_thread')],
       ['_next_timer', fn('_next_timer', () => threads.nextTimerOf(threads.current), '_thread')],
       ['_join', fn('_join', (args) => {
         // waits (releasing the GIL) until the thread with this ident ends: True, or False at the timeout

@@ -428,19 +428,17 @@ export class Scheduler {
   run(timeout: number, soft: boolean, total: boolean, ignoreNesting: boolean, threadblock = false): Value | typeof PENDING {
     const caller = this.current;
     if (this.runCaller !== null) throw raise(RuntimeError, 'run() is already running');
-    // nothing to run: return, or with threadblock wait for another thread to insert a tasklet
-    const waitForOthers = caller.next === caller && threadblock && this.canIdle();
-    if (caller.next === caller && !waitForOthers) return null;
+    // nothing to run: run() returns at once, threadblock or not (as Stackless 3.7.9 does)
+    if (caller.next === caller) return null;
     this.checkTrap();
     const target = caller.next as Tasklet;
     this.remove(caller);
-    this.anyInRing = waitForOthers ? null : target;
+    this.anyInRing = target;
     this.runCaller = caller;
     this.runThreadblock = threadblock;
     this.watchdog = timeout > 0 ? { budget: timeout, remaining: timeout, total, soft, ignoreNesting } : null;
     caller.resume = Resume.Value;
     caller.tempval = null;
-    if (waitForOthers) return this.idle('run(threadblock=True) with no tasklet runnable');
     return this.switchTo(target);
   }
 

@@ -42,9 +42,12 @@ def hammer(lock, limit, threads=3, tasklets=4, rounds=40):
                     state["n"] = v + 1 if limit == 1 else state["n"] + 1
                     state["inside"] -= 1
     def thread_main():
-        ts = [stackless.tasklet(work)() for t in range(tasklets)]
-        while any(t.alive for t in ts):
-            stackless.run(threadblock=True)
+        done = stackless.channel()
+        done.preference = 1
+        for t in range(tasklets):
+            stackless.tasklet(lambda: (work(), done.send(None)))()
+        for t in range(tasklets):
+            done.receive()
     ths = [threading.Thread(target=thread_main) for t in range(threads)]
     for t in ths:
         t.start()
