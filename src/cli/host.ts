@@ -83,7 +83,7 @@ export class ProcessHost implements Host {
   }
 }
 
-function writeAll(fd: number, text: string): void {
+export function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
   while (off < buf.length) {

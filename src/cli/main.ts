@@ -5,12 +5,13 @@
 import { dirname, resolve } from 'node:path';
 import { createVM, runProgram, compile, disassemble, syntaxError, readTextFile } from '../index.js';
 import { ProcessHost } from './host.js';
-import { traceLine } from './trace.js';
+import { startTrace, TraceOptions } from './tracing.js';
+import type { TraceFilter } from './trace.js';
 import { formatException } from '../vm/traceback.js';
 import { VM } from '../vm/interp.js';
 import { VERSION } from './version.js';
 
-const COMMANDS = new Set(['run', 'dis', 'help']);
+const COMMANDS = new Set(['run', 'dis', 'trace', 'help']);
 
 export async function main(argv: string[]): Promise<number> {
   const host = new ProcessHost();
@@ -39,7 +40,7 @@ function plainRed(): Paint {
 
 /** `spy run`'s options */
 interface RunFlags {
-  trace?: boolean;
+  trace?: boolean | TraceOptions;
   seed?: number;
   legacyAtomic?: boolean;
   realTime?: boolean;
@@ -55,10 +56,21 @@ function runFile(host: ProcessHost, file: string, args: string[], flags: RunFlag
   const shown = resolve(file);
   const vm = createVM({
     host, argv: [file, ...args], path: [dirname(shown)],
-    tracer: flags.trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
     seed: flags.seed, legacyAtomic: flags.legacyAtomic, realTime: flags.realTime,
   });
-  return runProgram(vm, source, shown);
+  const trace = flags.trace === true ? { filter: {} } : flags.trace || null;
+  let stop: (() => void) | null = null;
+  try {
+    if (trace !== null) stop = startTrace(vm, trace);
+  } catch (e) {
+    host.write('stderr', red(`spy: can't write the trace: ${e instanceof Error ? e.message : String(e)}`) + '\n');
+    return 2;
+  }
+  try {
+    return runProgram(vm, source, shown);
+  } finally {
+    stop?.();
+  }
 }
 
 function disFile(host: ProcessHost, file: string | undefined, code: string | undefined, red: Paint): number {
@@ -77,12 +89,30 @@ function disFile(host: ProcessHost, file: string | undefined, code: string | und
   }
 }
 
+/** `spy trace`'s options as commander gives them */
+interface TraceFlags extends RunFlags {
+  function?: string;
+  tasklet?: number;
+  thread?: number;
+  lines?: TraceFilter['lines'];
+  events?: boolean;
+  fromStep?: number;
+  maxSteps?: number;
+  output?: string;
+  timeline?: string;
+}
+
 async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<number> {
   const { Command, CommanderError, InvalidArgumentError } = await import('commander');
-  const parseSeed = (text: string): number => {
+  const parseNumber = (text: string): number => {
     const n = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a non-negative integer is needed.');
     return n;
+  };
+  const parseLines = (text: string): TraceFilter['lines'] => {
+    const m = /^(.+):(\d+)(?:-(\d+))?$/.exec(text);
+    if (m === null) throw new InvalidArgumentError('FILE:A-B is needed, e.g. prog.spy:10-20.');
+    return { file: m[1], from: Number(m[2]), to: Number(m[3] ?? m[2]) };
   };
   const { Chalk } = await import('chalk');
   const colorErr = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
@@ -102,18 +132,40 @@ async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<nu
       outputError: (s, write) => write(red(s.replace(/^error: /, 'spy: '))),
     });
 
-  program
-    .command('run', { isDefault: true })
-    .description('run a .spy program')
+  /** A command that runs a program: its arguments and the scheduling options. */
+  const runCommand = (name: string, description: string, isDefault = false): InstanceType<typeof Command> => program
+    .command(name, { isDefault })
+    .description(description)
     .argument('<file>', 'the program')
     .argument('[args...]', 'arguments for the program (sys.argv[1:])')
-    .option('--trace', 'print every executed instruction to stderr')
-    .option('--seed <n>', 'choose among the legal scheduling choices of threads (default 0)', parseSeed)
+    .option('--seed <n>', 'choose among the legal scheduling choices of threads (default 0)', parseNumber)
     .option('--legacy-atomic', "atomic stops the watchdog but not the GIL handoff (before the seed's fix)")
     .option('--real-time', 'time and sleep use the wall clock instead of the virtual clock')
-    .passThroughOptions()
+    .passThroughOptions();
+
+  runCommand('run', 'run a .spy program', true)
+    .option('--trace', 'print every executed instruction and scheduling event to stderr')
     .action((file: string, args: string[], opts: RunFlags) => {
       exitCode = runFile(host, file, args, opts, red);
+    });
+
+  runCommand('trace', 'run a program, printing each instruction and scheduling event to stderr')
+    .option('--function <name>', 'only instructions of functions with this name')
+    .option('--tasklet <id>', 'only this tasklet (numbered as the trace first meets them; main is 0)', parseNumber)
+    .option('--thread <id>', 'only this thread (1 is the main thread)', parseNumber)
+    .option('--lines <file:a-b>', 'only instructions on these lines of a file (a suffix of its path)', parseLines)
+    .option('--events', 'scheduling events only: switches, channels, tempvals, atomic, GIL, threads, timers')
+    .option('--from-step <n>', 'start showing at this instruction step', parseNumber)
+    .option('--max-steps <n>', 'show at most this many steps', parseNumber)
+    .option('--output <file>', 'write the trace to a file instead of stderr')
+    .option('--timeline <file>', 'also write the run as Chrome/Perfetto trace event JSON')
+    .action((file: string, args: string[], opts: TraceFlags) => {
+      const filter: TraceFilter = {
+        function: opts.function, tasklet: opts.tasklet, thread: opts.thread, lines: opts.lines,
+        eventsOnly: opts.events, fromStep: opts.fromStep, maxSteps: opts.maxSteps,
+      };
+      const trace: TraceOptions = { filter, output: opts.output, timeline: opts.timeline };
+      exitCode = runFile(host, file, args, { ...opts, trace }, red);
     });
 
   program

@@ -95,7 +95,7 @@ export function installStackless(vm: VM): void {
       if (!t.inRing) vm.scheduler.insert(t);
       cur.tempval = null;
       cur.resume = Resume.Value;
-      return vm.scheduler.switchTo(t);
+      return vm.scheduler.switchTo(t, 'tasklet.run()');
     });
     method(taskletType, 'switch', (self) => {
       const t = T(self);
@@ -109,7 +109,7 @@ export function installStackless(vm: VM): void {
       cur.tempval = null;
       cur.resume = Resume.Value;
       vm.scheduler.remove(cur);
-      return vm.scheduler.switchTo(t);
+      return vm.scheduler.switchTo(t, 'tasklet.switch()');
     });
     method(taskletType, 'kill', (self, args, kw) => {
       const t = T(self);
@@ -141,6 +141,7 @@ export function installStackless(vm: VM): void {
       const old = t.atomic;
       t.atomic = ops.truthy(vm, args[0]);
       if (t === vm.scheduler.current) vm.mirrorAtomic(t.atomic);
+      if (old !== t.atomic) vm.atomicChanged(t);
       return old;
     });
     method(taskletType, 'set_ignore_nesting', (self, args) => {
@@ -230,12 +231,15 @@ export function installStackless(vm: VM): void {
       atomicSaved.set(self as object, cur.atomic);
       cur.atomic = true;
       vm.mirrorAtomic(true);
+      if (!atomicSaved.get(self as object)) vm.atomicChanged(cur);
       return self;
     });
     method(atomicType, '__exit__', (self) => {
       const cur = vm.scheduler.current;
+      const was = cur.atomic;
       cur.atomic = atomicSaved.get(self as object) ?? false;
       vm.mirrorAtomic(cur.atomic);
+      if (was !== cur.atomic) vm.atomicChanged(cur);
       return false;
     });
 
@@ -332,7 +336,7 @@ function throwTo(sched: Scheduler, t: Tasklet, exc: PyException, pending = false
   if (!t.inRing) sched.insertAfter(cur, t);
   cur.tempval = null;
   cur.resume = Resume.Value;
-  return sched.switchTo(t);
+  return sched.switchTo(t, isSubtype(exc.cls, TaskletExit) ? 'kill' : 'throw');
 }
 
 /** throw(exc, val, tb) arguments as CPython reads them: a class called with val, or an instance. */

@@ -4,6 +4,7 @@
 import { PyClass, PyObject, Value, PENDING, PyException, nativeClass } from './values.js';
 import { raise, RuntimeError, ValueError } from './errors.js';
 import { Tasklet, Scheduler, Resume } from './tasklet.js';
+import type { EventSink } from './events.js';
 
 export const channelType = nativeClass('channel', '_stackless');
 
@@ -46,6 +47,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   if (callback !== null) sched.vm.callNested(callback, [ch, cur, sending ? 1 : 0, partnerWaits ? 0 : 1]);
   if (partnerWaits) {
     const partner = ch.waiting.shift() as Tasklet;
+    if (sched.vm.events !== null) event(sched, ch, cur, sending, value, partner, decide(sched, ch, partner, sending));
     ch.waitingSend.delete(partner);
     partner.blockedOn = null;
     homeOf(sched, partner).blockedCount--;
@@ -53,6 +55,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
     if (sending) {
       partner.tempval = value;
       partner.resume = isThrow ? Resume.Throw : Resume.Value;
+      if (sched.vm.events !== null) sched.vm.events({ kind: 'tempval', thread: sched.thread, tasklet: partner, value, action: 'store' });
     } else {
       result = partner.tempval;
       const threw = partner.resume === Resume.Throw;
@@ -75,6 +78,7 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
     target.tempval = value;
     target.resume = Resume.Throw;
   }
+  if (sched.vm.events !== null) event(sched, ch, cur, sending, value, null, `blocks (balance ${ch.balance + (sending ? 1 : -1)})`);
   ch.waiting.push(cur);
   if (sending) ch.waitingSend.add(cur);
   cur.blockedOn = ch;
@@ -88,7 +92,19 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   }
   sched.remove(cur);
   if (target === null) return sched.idle(`a tasklet ${sending ? 'sending' : 'receiving'} on a channel`);
-  return sched.switchTo(target);
+  return sched.switchTo(target, 'channel block');
+}
+
+/** How a handoff goes on, in words, for the trace: who runs next. */
+function decide(sched: Scheduler, ch: Channel, partner: Tasklet, sending: boolean): string {
+  if (partner.home !== sched) return 'handoff to another thread: it runs there later';
+  if (ch.scheduleAll) return 'handoff, schedule_all: both go to the end of the queue';
+  const partnerFirst = sending ? ch.preference < 0 : ch.preference > 0;
+  return partnerFirst ? `handoff, preference ${ch.preference}: the ${sending ? 'receiver' : 'sender'} runs now` : `handoff, preference ${ch.preference}: the ${sending ? 'sender' : 'receiver'} goes on`;
+}
+
+function event(sched: Scheduler, ch: Channel, cur: Tasklet, sending: boolean, value: Value, partner: Tasklet | null, decision: string): void {
+  (sched.vm.events as EventSink)({ kind: 'channel', thread: sched.thread, tasklet: cur, channel: ch, sending, value: sending ? value : partner?.tempval ?? null, partner, decision });
 }
 
 function homeOf(sched: Scheduler, t: Tasklet): Scheduler {

@@ -20,6 +20,7 @@ import * as ops from './ops.js';
 import { repr as reprOf, str as strOf } from './repr.js';
 import { Scheduler, Tasklet } from './tasklet.js';
 import { Threads } from './threads.js';
+import type { EventSink } from './events.js';
 import { formatException } from './traceback.js';
 import { percentFormat } from './format.js';
 import type { KeyProtocol } from './hashtable.js';
@@ -70,6 +71,8 @@ export class VM implements KeyProtocol {
   /** depth of TypeScript-level nested loops (sorted keys, __hash__ from a dict...) */
   nesting = 0;
   tracer: Tracer | null = null;
+  /** scheduling events for `spy trace` (vm/events.ts), or null */
+  events: EventSink | null = null;
   /** instructions between periodic checks */
   checkInterval = 100;
   /** polled at the periodic check: set asynchronously by the host on Ctrl-C */
@@ -1600,6 +1603,11 @@ export class VM implements KeyProtocol {
   /** The loop's copy of the running tasklet's atomic flag; the legacy mode keeps it clear. */
   mirrorAtomic(atomic: boolean): void {
     this.atomic = atomic && !this.threads.legacyAtomic;
+  }
+
+  /** A tasklet's atomic flag was set or cleared by the program: the trace shows it. */
+  atomicChanged(t: Tasklet): void {
+    if (this.events !== null) this.events({ kind: 'atomic', thread: this.threads.current, tasklet: t, atomic: t.atomic });
   }
 
   /** An exception left a thread's main tasklet: reported as CPython reports a dying thread. */

@@ -133,7 +133,7 @@ export class Scheduler {
     cur.tempval = exc;
     cur.resume = exc !== null ? Resume.Reraise : Resume.None;
     const target = this.pickNext(true);
-    if (target !== null) { this.switchTo(target); return; }
+    if (target !== null) { this.switchTo(target, 'parked'); return; }
     // nothing else can run here: the tasklet whose native call opened this loop hears why; when
     // the program is over it is killed, as Stackless kills tasklets with C state at exit
     const owner = this.loopOwners[this.vm.nesting];
@@ -142,7 +142,7 @@ export class Scheduler {
     if (cur.isMain && level === 0) this.exiting = true;
     owner.tempval = this.nestedError();
     owner.resume = Resume.Throw;
-    this.switchTo(owner);
+    this.switchTo(owner, 'parked');
   }
 
   /** Refuses, before anything changes, an explicit switch to a tasklet that cannot run here. */
@@ -191,7 +191,7 @@ export class Scheduler {
     if (this.thread.idle) {
       this.thread.idle = false;
       const target = this.pickNext(true);
-      if (target !== null && target !== cur) { this.switchTo(target); return; }
+      if (target !== null && target !== cur) { this.switchTo(target, 'thread woken'); return; }
     }
     this.enter(cur);
   }
@@ -254,9 +254,10 @@ export class Scheduler {
    * loop saved pc and sp before the native that switches was called); the target gets what
    * it was waiting for (its tempval pushed or raised). Returns PENDING: the loop reloads.
    */
-  switchTo(target: Tasklet): typeof PENDING {
+  switchTo(target: Tasklet, why = 'schedule'): typeof PENDING {
     const vm = this.vm;
     const from = this.current;
+    if (vm.events !== null && from !== target) vm.events({ kind: 'switch', thread: this.thread, from, to: target, why });
     const callback = vm.threads.scheduleCallback;
     if (from !== target && callback !== null) {
       // runs nested on top of the switching tasklet; values in flight sit in tempvals, untouched
@@ -289,6 +290,7 @@ export class Scheduler {
     target.parkedAt = -1;
     if (how === Resume.Value) {
       const f = vm.frame as Frame;
+      if (vm.events !== null) vm.events({ kind: 'tempval', thread: this.thread, tasklet: target, value, action: 'claim' });
       f.regs[f.sp++] = value;
       target.tempval = null;
     } else if (how === Resume.Throw) {
@@ -439,7 +441,7 @@ export class Scheduler {
     this.watchdog = timeout > 0 ? { budget: timeout, remaining: timeout, total, soft, ignoreNesting } : null;
     caller.resume = Resume.Value;
     caller.tempval = null;
-    return this.switchTo(target);
+    return this.switchTo(target, 'run');
   }
 
   /**
@@ -455,7 +457,8 @@ export class Scheduler {
     if (w.soft || !this.canResume(this.runCaller as Tasklet)) { w.remaining = 1; return false; }
     const victim = this.current;
     this.remove(victim);
-    this.switchTo(this.endRun(victim));
+    if (this.vm.events !== null) this.vm.events({ kind: 'watchdog', thread: this.thread, tasklet: victim });
+    this.switchTo(this.endRun(victim), 'watchdog');
     return true;
   }
 
@@ -467,7 +470,7 @@ export class Scheduler {
       // a soft timed run ends at the tasklet's next voluntary switch; the tasklet stays scheduled
       cur.tempval = retval;
       cur.resume = Resume.Value;
-      return this.switchTo(this.endRun(null));
+      return this.switchTo(this.endRun(null), 'soft watchdog');
     }
     const target = this.pickNextChecked(removeSelf, removeSelf);
     if (target === null && !this.canIdle()) throw this.deadlock();
@@ -509,7 +512,7 @@ export class Scheduler {
     }
     target.tempval = exc;
     target.resume = Resume.Throw;
-    this.switchTo(target);
+    this.switchTo(target, 'exception');
   }
 
   /** Takes a tasklet off the channel it waits on (it is being resumed by other means). */
@@ -546,10 +549,10 @@ export class Scheduler {
       victim.tempval = victim !== main ? this.nestedError()
         : raise(RuntimeError, sending ? 'the main tasklet is sending without a receiver available.' : 'the main tasklet is receiving without a sender available.');
       victim.resume = Resume.Throw;
-      this.switchTo(victim);
+      this.switchTo(victim, 'tasklet end');
       return;
     }
-    this.switchTo(target);
+    this.switchTo(target, 'tasklet end');
   }
 }
 

@@ -87,6 +87,7 @@ export class Threads {
   newThread(name: string): SimThread {
     const t = new SimThread(this.vm, this.nextIdent++, name);
     this.live.push(t);
+    if (this.vm.events !== null) this.vm.events({ kind: 'thread', thread: t, action: 'start' });
     return t;
   }
 
@@ -177,7 +178,7 @@ export class Threads {
     const to = this.choose(ready);
     if (to === this.current) return false;
     this.current.state = ThreadState.Ready;
-    this.handTo(to);
+    this.handTo(to, 'check interval');
     return true;
   }
 
@@ -187,7 +188,7 @@ export class Threads {
     if (ready.length === 0) return null;
     Threads.deliver(this.current.sched.current, null);
     this.current.state = ThreadState.Ready;
-    this.handTo(this.choose(ready));
+    this.handTo(this.choose(ready), 'sleep(0)');
     return PENDING;
   }
 
@@ -278,6 +279,7 @@ export class Threads {
   /** Thread t has ended: the GIL goes elsewhere. */
   ended(t: SimThread): void {
     t.state = ThreadState.Done;
+    if (this.vm.events !== null) this.vm.events({ kind: 'thread', thread: t, action: 'end' });
     const i = this.live.indexOf(t);
     if (i >= 0) this.live.splice(i, 1);
     for (const f of this.endWatchers) f(t);
@@ -294,7 +296,7 @@ export class Threads {
     for (;;) {
       const ready: SimThread[] = [];
       for (const t of this.live) if (t.state === ThreadState.Ready || t.state === ThreadState.Running) ready.push(t);
-      if (ready.length > 0) return this.handTo(this.choose(ready));
+      if (ready.length > 0) return this.handTo(this.choose(ready), this.current.state === ThreadState.Done ? 'thread end' : `blocking: ${this.current.waitingFor}`);
       let first: SimThread | null = null;
       for (const t of this.live) if (t.state === ThreadState.Waiting && t.deadline !== Infinity && (first === null || t.deadline < first.deadline)) first = t;
       const timer = this.timers.length > 0 ? this.timers[0] : null;
@@ -308,6 +310,7 @@ export class Threads {
       }
       const at = first !== null && (timer === null || first.deadline <= timer.at) ? first.deadline : (timer as Timer).at;
       this.advanceTo(at);
+      if (this.vm.events !== null) this.vm.events({ kind: 'timer', thread: first !== null && first.deadline <= at ? first : (timer as Timer).owner, at: this.now() });
       if (first !== null && first.deadline <= at) {
         const f = first.onDeadline;
         this.ready(first);
@@ -339,10 +342,11 @@ export class Threads {
    * Makes `to` the GIL holder: the current thread's running tasklet keeps its frames. True when
    * the current thread simply goes on (its tasklet takes what it waited for itself).
    */
-  private handTo(to: SimThread): boolean {
+  private handTo(to: SimThread, why: string): boolean {
     const vm = this.vm;
     const from = this.current;
     if (to === from && !to.idle) { to.state = ThreadState.Running; return true; }
+    if (vm.events !== null && to !== from) vm.events({ kind: 'gil', from, to, why });
     if (from.state !== ThreadState.Done) from.sched.current.frame = vm.frame;
     vm.frame = null;
     if (to !== from) this.handoffs++;

@@ -61,9 +61,9 @@ describe('spy command', () => {
     const r = spy(['run', '--trace', 'programs/hello.spy']);
     expect(r.code).toBe(0);
     expect(r.out).toBe(readFileSync('programs/hello.out', 'utf8'));
-    const lines = r.err.trim().split('\n');
+    const lines = r.err.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(3);
-    for (const line of lines) expect(line).toMatch(/^\/.*\/programs\/hello\.spy:\d+ \S+ +\d+ [A-Z_]+/);
+    for (const line of lines) expect(line).toMatch(/^ +\d+ T1 t0 \S+ \/.*\/programs\/hello\.spy:\d+ @\d+ [A-Z_]+ /);
   });
 
   it('reads stdin for input()', () => {
