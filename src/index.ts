@@ -16,6 +16,7 @@ import { installBuiltins } from './stdlib/builtins.js';
 import { installModules } from './stdlib/modules.js';
 import { installStackless } from './stdlib/stackless.js';
 import { installThread } from './stdlib/thread.js';
+import { installSettrace } from './stdlib/settrace.js';
 
 export { disassemble } from './bytecode/dis.js';
 export type { Host, Tracer } from './vm/interp.js';
@@ -93,6 +94,7 @@ export function createVM(opts: VMOptions): VM {
   installModules(vm);
   installStackless(vm);
   installThread(vm);
+  installSettrace(vm);
   for (const [name, src] of stdlib()) vm.sourceModules.set(name, src);
   vm.tracer = opts.tracer ?? null;
   vm.threads.setSeed(opts.seed ?? 0);

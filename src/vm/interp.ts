@@ -71,6 +71,8 @@ export class VM implements KeyProtocol {
   /** depth of TypeScript-level nested loops (sorted keys, __hash__ from a dict...) */
   nesting = 0;
   tracer: Tracer | null = null;
+  /** sys.settrace's view of unwinding: an exception reaches a frame (exc), or leaves it (null) */
+  unwindHook: ((frame: Frame, exc: PyException | null) => void) | null = null;
   /** scheduling events for `spy trace` (vm/events.ts), or null */
   events: EventSink | null = null;
   /** instructions between periodic checks */
@@ -696,7 +698,7 @@ export class VM implements KeyProtocol {
     let sp = frame.sp;
     let pc = frame.pc;
     let ticker = this.checkInterval;
-    const tracer = this.tracer;
+    let tracer = this.tracer;
 
     outer: for (;;) {
       frame = this.frame as Frame;
@@ -707,6 +709,8 @@ export class VM implements KeyProtocol {
       sp = frame.sp;
       pc = frame.pc;
       if (this.switched) { ticker = this.scheduler.tickerAfterSwitch(ticker); this.switched = false; }
+      // sys.settrace (or a REPL's :trace) changes it from a native, which then makes the loop reload
+      tracer = this.tracer;
       try {
         if (this.pendingThrow) {
           const exc = this.pendingThrow;
@@ -1723,6 +1727,7 @@ export class VM implements KeyProtocol {
     }
     for (;;) {
       const code = frame.code;
+      if (this.unwindHook !== null) this.unwindHook(frame, exc);
       const h = frame.pc > 0 ? code.handlerAt[frame.pc - 1] : -1;
       if (h >= 0) {
         const handler = code.handlers[h];
@@ -1733,6 +1738,7 @@ export class VM implements KeyProtocol {
         return CONTINUE;
       }
       // no handler here: this frame is finished
+      if (this.unwindHook !== null) this.unwindHook(frame, null);
       const gen = frame.generator;
       if (gen !== null) {
         gen.state = GenState.Closed;
