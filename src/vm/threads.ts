@@ -48,6 +48,9 @@ interface Timer { at: number; seq: number; fire: () => void; owner: SimThread }
  */
 const WAKE_LATENCY = 1e-6;
 
+/** Instructions between periodic checks while there is a single thread. */
+const SOLO_INTERVAL = 1000;
+
 /** Seconds of virtual time one executed instruction takes: keeps busy-waiting loops finite. */
 const SECONDS_PER_INSTRUCTION = 1e-8;
 
@@ -158,9 +161,13 @@ export class Threads {
     while (this.timers.length > 0 && this.timers[0].at <= now) (this.timers.shift() as Timer).fire();
   }
 
-  /** The check interval for the next stretch: jittered by the seed once there are threads to race. */
+  /**
+   * The ticker's stretch: the check interval, jittered by the seed once there are threads to race.
+   * With one thread nothing needs the GIL check, so the loop checks less often (the watchdog
+   * keeps its own exact count, and Ctrl-C is still seen within microseconds).
+   */
   interval(base: number): number {
-    if (this.live.length < 2) return base;
+    if (this.live.length < 2) return Math.max(base, SOLO_INTERVAL);
     return Math.max(1, Math.round(base * (0.5 + this.random())));
   }
 
