@@ -83,8 +83,8 @@ export class ProcessHost implements Host {
   }
 }
 
-export function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+export function writeAll(fd: number, text: string | Uint8Array): void {
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   let off = 0;
   while (off < buf.length) {
     try {

@@ -22,13 +22,18 @@ const FLUSH_AT = 1 << 20;
 /** Installs the tracer on vm; the returned function flushes and closes everything. */
 export function startTrace(vm: VM, opts: TraceOptions): () => void {
   const fd = opts.output !== undefined ? openSync(opts.output, 'w') : 2;
-  let buffered = '';
+  // lines are encoded straight into one buffer: cheaper than growing a string to flush
+  const buf = Buffer.allocUnsafe(FLUSH_AT);
+  let used = 0;
   const flush = (): void => {
-    if (buffered) { writeAll(fd, buffered); buffered = ''; }
+    if (used > 0) { writeAll(fd, buf.subarray(0, used)); used = 0; }
   };
   const out = (text: string): void => {
-    buffered += text;
-    if (buffered.length > FLUSH_AT) flush();
+    if (used + text.length * 3 > FLUSH_AT) {
+      flush();
+      if (text.length * 3 > FLUSH_AT) { writeAll(fd, Buffer.from(text, 'utf8')); return; }
+    }
+    used += buf.write(text, used);
   };
   const colour = opts.output === undefined && Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   const paint: Paint = colour
