@@ -50,6 +50,8 @@ export function installThread(vm: VM): void {
 
     const acquire = (self: Value, args: Value[], kw: Map<string, Value> | null): Value | typeof PENDING => {
       const lock = L(self);
+      // the common case first: acquire() of a free lock
+      if (!lock.locked && args.length === 0 && kw === null) { lock.locked = true; lock.holder = threads.current; return true; }
       const blocking = ops.truthy(vm, args[0] ?? kwArg(kw, 'blocking') ?? true);
       const timeoutArg = args[1] ?? kwArg(kw, 'timeout') ?? -1;
       const timeout = toFloat(vm, timeoutArg);
@@ -177,6 +179,7 @@ export function installThread(vm: VM): void {
         Threads.deliver(sched.current, null);
         return sched.idle('waiting for a tasklet to be woken (stacklesslib.main.mainloop)');
       }, '_thread')],
+      ['_handoffs', fn('_handoffs', () => threads.handoffs, '_thread')],
       ['_next_timer', fn('_next_timer', () => threads.nextTimerOf(threads.current), '_thread')],
       ['_join', fn('_join', (args) => {
         // waits (releasing the GIL) until the thread with this ident ends: True, or False at the timeout

@@ -178,9 +178,8 @@ export class Threads {
    * whether it does and to which). True when it did; the loop then reloads.
    */
   check(): boolean {
-    if (this.live.length < 2) return false;
+    if (this.live.length < 2 || !this.anyReadyOther()) return false;
     const ready = this.readyOthers();
-    if (ready.length === 0) return false;
     ready.push(this.current);
     const to = this.choose(ready);
     if (to === this.current) return false;
@@ -197,6 +196,13 @@ export class Threads {
     this.current.state = ThreadState.Ready;
     this.handTo(this.choose(ready), 'sleep(0)');
     return PENDING;
+  }
+
+  /** readyOthers().length > 0, without the array: the periodic check asks it every time */
+  private anyReadyOther(): boolean {
+    const live = this.live;
+    for (let i = 0; i < live.length; i++) if (live[i].state === ThreadState.Ready && live[i] !== this.current) return true;
+    return false;
   }
 
   private readyOthers(): SimThread[] {
