@@ -309,7 +309,10 @@ export class Threads {
     for (;;) {
       const ready: SimThread[] = [];
       for (const t of this.live) if (t.state === ThreadState.Ready || t.state === ThreadState.Running) ready.push(t);
-      if (ready.length > 0) return this.handTo(this.choose(ready), this.current.state === ThreadState.Done ? 'thread end' : `blocking: ${this.current.waitingFor}`);
+      if (ready.length > 0) {
+        const why = this.vm.events === null ? '' : this.current.state === ThreadState.Done ? 'thread end' : `blocking: ${this.current.waitingFor}`;
+        return this.handTo(this.choose(ready), why);
+      }
       let first: SimThread | null = null;
       for (const t of this.live) if (t.state === ThreadState.Waiting && t.deadline !== Infinity && (first === null || t.deadline < first.deadline)) first = t;
       const timer = this.timers.length > 0 ? this.timers[0] : null;
