@@ -31,11 +31,11 @@ const MEASUREMENTS = [
     rates: [{ unit: 'switches/s', per: 1000, goal: SWITCHES }] },
   { id: 'switch', title: 'schedule() between 2 tasklets (switch.py)', shared: ['switch.py', /^N = \d+$/m, 'N = ARG'], n: 1_000_000,
     rates: [{ unit: 'switches/s', per: 2, goal: SWITCHES }] },
-  { id: 'off', title: '4 CPU-bound tasklets, watchdog off: run() (preempt.spy)', file: 'preempt.spy', extra: ['off'], n: 1_000_000,
+  { id: 'off', group: 'watchdog', title: '4 CPU-bound tasklets, watchdog off: run() (preempt.spy)', file: 'preempt.spy', extra: ['off'], n: 1_000_000,
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
-  { id: 'run100', title: 'the same under run(100), re-inserting each interrupted tasklet', file: 'preempt.spy', extra: ['run', '100'], n: 1_000_000,
+  { id: 'run100', group: 'watchdog', title: 'the same under run(100), re-inserting each interrupted tasklet', file: 'preempt.spy', extra: ['run', '100'], n: 1_000_000,
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
-  { id: 'armed', title: 'the same under run(10**9): the watchdog counts but never fires', file: 'preempt.spy', extra: ['run', '1000000000'], n: 1_000_000,
+  { id: 'armed', group: 'watchdog', title: 'the same under run(10**9): the watchdog counts but never fires', file: 'preempt.spy', extra: ['run', '1000000000'], n: 1_000_000,
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
   { id: 'watchdog', title: 'one loop under run(1000) (watchdog.py)', shared: ['watchdog.py', /loop\(8000000\)/, 'loop(ARG)'], n: 8_000_000,
     rates: [{ unit: 'instructions/s', per: perStep }] },
@@ -46,7 +46,7 @@ const MEASUREMENTS = [
 
 /** Watchdog overhead rows: how much of the watchdog-off instruction rate each variant loses. */
 const OVERHEADS = [
-  { of: 'run100', title: 'watchdog overhead, run(100) vs off', goal: { max: 5, text: '≤ 5 %' } },
+  { of: 'run100', title: 'watchdog overhead, run(100) vs off (median of each round\'s pair)', goal: { max: 5, text: '≤ 5 %' } },
   { of: 'armed', title: 'watchdog overhead, run(10**9) vs off (counting alone)' },
 ];
 
@@ -103,29 +103,42 @@ function materialize(m, dir) {
 }
 
 /**
- * Times one measurement under each runtime: per round, start-up (n = 0) then work (n), the
- * runtimes alternating which goes first. Net seconds per round = work − start-up.
+ * Times a group of measurements under each runtime. Per round and runtime each measurement
+ * runs with start-up alone (n = 0), then with its work (n); net seconds = work − start-up. The
+ * runtimes alternate which goes first, and the measurements of one group (the watchdog
+ * variants) run back to back, so a burst of load on a shared machine hits them alike.
  */
-function timeMeasurement(m, file, runtimes, opts) {
-  const rounds = Math.min(opts.rounds, m.maxRounds ?? Infinity);
-  const args = (n) => [String(n), ...(m.extra ?? [])];
-  const sides = runtimes.map((rt) => ({ who: rt.who, net: [], full: [], base: [], problem: null, stderrTail: '', out: null }));
+function timeGroup(group, runtimes, opts) {
+  const rounds = Math.min(opts.rounds, ...group.map(({ m }) => m.maxRounds ?? Infinity));
+  const args = (m, n) => [String(n), ...(m.extra ?? [])];
+  const sidesOf = group.map(() => runtimes.map((rt) => ({ who: rt.who, net: [], full: [], base: [], problem: null, stderrTail: '', out: null })));
+  // a runtime that fails one measurement stops for the whole group
+  const status = runtimes.map(() => ({ problem: null }));
+  const fail = (i, run) => {
+    status[i].problem = run.problem;
+    for (const sides of sidesOf) Object.assign(sides[i], { problem: run.problem, stderrTail: run.stderrTail });
+  };
   for (const [i, rt] of runtimes.entries()) {
-    // untimed: fills the bytecode cache and the page cache
-    const warm = runOnce(rt.command, file, opts.timeout, args(0));
-    if (warm.problem) Object.assign(sides[i], { problem: warm.problem, stderrTail: warm.stderrTail });
+    for (const { m, file } of group) {
+      // untimed: fills the bytecode cache and the page cache
+      const warm = status[i].problem ? null : runOnce(rt.command, file, opts.timeout, args(m, 0));
+      if (warm?.problem) fail(i, warm);
+    }
   }
-  for (const [i, side] of turns(m.id, runtimes, sides, rounds)) {
-    const base = runOnce(runtimes[i].command, file, opts.timeout, args(0));
-    const full = base.problem ? base : runOnce(runtimes[i].command, file, opts.timeout, args(m.n));
-    if (full.problem) { Object.assign(side, { problem: full.problem, stderrTail: full.stderrTail }); continue; }
-    side.base.push(base.seconds);
-    side.full.push(full.seconds);
-    side.net.push(full.seconds - base.seconds);
-    side.out ??= full.stdout;
+  for (const [i] of turns(group.map(({ m }) => m.id).join(' + '), runtimes, status, rounds)) {
+    for (const [k, { m, file }] of group.entries()) {
+      const base = runOnce(runtimes[i].command, file, opts.timeout, args(m, 0));
+      const full = base.problem ? base : runOnce(runtimes[i].command, file, opts.timeout, args(m, m.n));
+      if (full.problem) { fail(i, full); break; }
+      const side = sidesOf[k][i];
+      side.base.push(base.seconds);
+      side.full.push(full.seconds);
+      side.net.push(full.seconds - base.seconds);
+      side.out ??= full.stdout;
+    }
   }
-  for (const side of sides) side.netMedian = side.problem ? null : median(side.net);
-  return sides;
+  for (const side of sidesOf.flat()) side.netMedian = side.problem ? null : median(side.net);
+  return sidesOf;
 }
 
 /**
@@ -229,7 +242,7 @@ export async function stacklessReport(spy, stackless, opts) {
   const runtimes = [...(stackless ? [{ who: 'stackless', command: stackless }] : []), { who: 'spy', command: spy }];
   const wanted = (text) => text.includes(opts.filter);
   const dir = mkdtempSync(join(tmpdir(), 'spy-bench-stackless-'));
-  const selected = MEASUREMENTS.filter((m) => wanted(m.id) || wanted(m.title));
+  const selected = MEASUREMENTS.filter((m) => wanted(m.id) || wanted(m.title) || (m.group && wanted(m.group)));
   const calibration = {};
   const counted = selected.some((m) => m.rates.some((rate) => typeof rate.per === 'function'));
   for (const rt of runtimes) calibration[rt.who] = counted ? calibrate(rt.command, opts.timeout) : { loopInstructions: null };
@@ -237,11 +250,19 @@ export async function stacklessReport(spy, stackless, opts) {
   const results = [];
   const notes = [];
   let bad = false;
+  // consecutive measurements with the same `group` are timed together
+  const groups = [];
   for (const m of selected) {
-    const file = materialize(m, dir);
-    const sides = timeMeasurement(m, file, runtimes, opts);
-    results.push({ ...m, file: m.shared ? `../shared/bench/stackless/${m.shared[0]}` : `bench/stackless/${m.file}`, shared: undefined, sides });
-    bad = check(m.title, sides, notes) || bad;
+    const last = groups.at(-1);
+    if (m.group && last?.[0].m.group === m.group) last.push({ m, file: materialize(m, dir) });
+    else groups.push([{ m, file: materialize(m, dir) }]);
+  }
+  for (const group of groups) {
+    const sidesOf = timeGroup(group, runtimes, opts);
+    for (const [k, { m }] of group.entries()) {
+      results.push({ ...m, file: m.shared ? `../shared/bench/stackless/${m.shared[0]}` : `bench/stackless/${m.file}`, shared: undefined, sides: sidesOf[k] });
+      bad = check(m.title, sidesOf[k], notes) || bad;
+    }
   }
   let park = null;
   if (wanted('park') || wanted('memory')) {
@@ -273,10 +294,13 @@ export async function stacklessReport(spy, stackless, opts) {
     const on = results.find((r) => r.id === o.of);
     const off = results.find((r) => r.id === 'off');
     if (!on || !off) continue;
+    // per round, from the two runs of that round (the same work, so rate ∝ 1 / net seconds)
     const pct = (w) => {
-      const a = rateOf(on, on.rates[0], w);
-      const b = rateOf(off, off.rates[0], w);
-      return a && b ? 100 * (1 - a / b) : null;
+      const a = on.sides.find((s) => s.who === w);
+      const b = off.sides.find((s) => s.who === w);
+      if (!a || !b || a.problem || b.problem) return null;
+      const losses = a.net.map((net, r) => (net > 0 && b.net[r] > 0 ? 100 * (1 - b.net[r] / net) : null)).filter((x) => x !== null);
+      return median(losses);
     };
     const [a, b] = [ref ? pct('stackless') : null, pct('spy')];
     const show = (x) => (x === null ? '—' : `${x.toFixed(1)} %`);
