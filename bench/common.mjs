@@ -1,7 +1,7 @@
 // What both benchmark reports share: where things are, the commands for spy, python3 and
 // Stackless, one timed run of a program, and the small statistics. Node built-ins only.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -49,8 +49,31 @@ export function stacklessCommand() {
   return { argv: [where.stdout.trim()], label: 'stackless-python' };
 }
 
-/** One timed run: wall-clock seconds, exit status, stdout, stderr and the tail of stderr. */
-export function runOnce(command, file, timeoutSec, args = [], argv = command.argv) {
+/**
+ * CPU seconds (user + system) used by the children this process has waited for, all their
+ * threads included, from /proc/self/stat (in clock ticks, 100 a second); null off Linux.
+ */
+function childrenCpu() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 of proc(5); cutime and cstime are fields 16 and 17
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether --cpu can work here. */
+export const cpuClockAvailable = () => childrenCpu() !== null;
+export const clockName = (opts) => (opts.clock === 'cpu' ? 'CPU' : 'wall-clock');
+
+/**
+ * One timed run: wall-clock seconds (or CPU seconds with clock 'cpu'), exit status, stdout,
+ * stderr and the tail of stderr.
+ */
+export function runOnce(command, file, timeoutSec, args = [], argv = command.argv, clock = 'wall') {
+  const cpuBefore = clock === 'cpu' ? childrenCpu() : null;
   const started = performance.now();
   const result = spawnSync(argv[0], [...argv.slice(1), file, ...args], {
     cwd: dirname(file),
@@ -60,7 +83,7 @@ export function runOnce(command, file, timeoutSec, args = [], argv = command.arg
     timeout: timeoutSec * 1000,
     env: { ...process.env, NO_COLOR: '1' },
   });
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = clock === 'cpu' ? childrenCpu() - cpuBefore : (performance.now() - started) / 1000;
   let problem = null;
   if (result.error) problem = result.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutSec} s` : String(result.error.message);
   else if (result.status !== 0) problem = result.signal ? `killed by ${result.signal}` : `exit ${result.status}`;

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
-import { ROOT, SHARED_BENCH, firstDifference, median, progress, pythonCommand, runOnce, spyCommand, stacklessCommand } from './common.mjs';
+import { ROOT, SHARED_BENCH, clockName, cpuClockAvailable, firstDifference, median, progress, pythonCommand, runOnce, spyCommand, stacklessCommand } from './common.mjs';
 import { stacklessReport } from './stackless.mjs';
 
 const HELP = `usage: node bench/run.mjs [--rounds N] [--filter TEXT] [--only cpython|stackless] [--json FILE] [--timeout S]
@@ -21,6 +21,8 @@ it is built, else spy alone.
   --rounds N     rounds per program and runtime (default 5)
   --filter TEXT  only programs (or Stackless measurements) whose name contains TEXT
   --only PART    run one part: cpython or stackless (npm run bench:stackless); default both
+  --cpu          measure CPU seconds (user + system, all threads) instead of wall-clock ones:
+                 steadier on a busy machine, but it counts V8's compiler and GC threads too
   --json FILE    also write the raw figures (every round's time, exit codes) to FILE
   --timeout S    give up on one run after S seconds (default 600)
 
@@ -29,7 +31,7 @@ appended), e.g. SPY_CMD=python3 to try the harness before spy runs the programs;
 replaces "python3". Exits 1 when a program fails or its outputs differ.`;
 
 function parseArgs(argv) {
-  const opts = { rounds: 5, filter: '', cpython: true, stackless: true, json: null, timeout: 600 };
+  const opts = { rounds: 5, filter: '', cpython: true, stackless: true, clock: 'wall', json: null, timeout: 600 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -43,7 +45,10 @@ function parseArgs(argv) {
       if (part !== 'cpython' && part !== 'stackless') usage(`--only takes cpython or stackless, not ${part}`);
       Object.assign(opts, { cpython: part === 'cpython', stackless: part === 'stackless' });
     }
-    else if (arg === '--json') opts.json = resolve(value());
+    else if (arg === '--cpu') {
+      if (!cpuClockAvailable()) usage('--cpu reads /proc/self/stat, which this system does not have');
+      opts.clock = 'cpu';
+    } else if (arg === '--json') opts.json = resolve(value());
     else if (arg === '--timeout') opts.timeout = positiveInt(arg, value());
     else if (arg === '--help' || arg === '-h') {
       console.log(HELP);
@@ -79,7 +84,7 @@ function benchProgram(name, file, ref, spy, opts) {
       const command = who === 'ref' ? ref : spy;
       if (!side || side.problem) continue;
       progress(`  ${name}: ${who === 'ref' ? ref.label : 'spy'} round ${round + 1}/${opts.rounds}`);
-      const run = runOnce(command, file, opts.timeout);
+      const run = runOnce(command, file, opts.timeout, [], command.argv, opts.clock);
       if (run.problem) {
         side.problem = run.problem;
         side.stderrTail = run.stderrTail;
@@ -151,7 +156,7 @@ async function main() {
 
   if (opts.cpython) {
     const { rows, startup, python } = cpythonRows(spy, opts);
-    console.log(`spy: ${spy.label} · reference: ${python.label} · ${opts.rounds} rounds, median wall-clock seconds · ratio = spy / reference`);
+    console.log(`spy: ${spy.label} · reference: ${python.label} · ${opts.rounds} rounds, median ${clockName(opts)} seconds · ratio = spy / reference`);
     printTable('CPython', python.label, startup ? [...rows, startup] : rows);
     const strip = (row) => row && { ...row, file: row.file?.startsWith('/') ? relative(ROOT, row.file) : row.file };
     Object.assign(report, { reference: python.label, programs: rows.map(strip), startup: strip(startup) });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, SHARED_BENCH, firstDifference, median, progress, runOnce } from './common.mjs';
+import { ROOT, SHARED_BENCH, clockName, firstDifference, median, progress, runOnce } from './common.mjs';
 
 const HERE = join(ROOT, 'bench', 'stackless');
 const HANDOFFS = { min: 5e6, text: '≥ 5 M/s' };
@@ -31,11 +31,11 @@ const MEASUREMENTS = [
     rates: [{ unit: 'switches/s', per: 1000, goal: SWITCHES }] },
   { id: 'switch', title: 'schedule() between 2 tasklets (switch.py)', shared: ['switch.py', /^N = \d+$/m, 'N = ARG'], n: 1_000_000,
     rates: [{ unit: 'switches/s', per: 2, goal: SWITCHES }] },
-  { id: 'off', group: 'watchdog', title: '4 CPU-bound tasklets, watchdog off: run() (preempt.spy)', file: 'preempt.spy', extra: ['off'], n: 1_000_000,
+  { id: 'off', group: 'watchdog', title: '4 CPU-bound tasklets, watchdog off: run() (preempt.spy)', file: 'preempt.spy', extra: ['off'], n: 3_000_000,
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
-  { id: 'run100', group: 'watchdog', title: 'the same under run(100), re-inserting each interrupted tasklet', file: 'preempt.spy', extra: ['run', '100'], n: 1_000_000,
+  { id: 'run100', group: 'watchdog', title: 'the same under run(100), re-inserting each interrupted tasklet', file: 'preempt.spy', extra: ['run', '100'], n: 3_000_000,
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
-  { id: 'armed', group: 'watchdog', title: 'the same under run(10**9): the watchdog counts but never fires', file: 'preempt.spy', extra: ['run', '1000000000'], n: 1_000_000,
+  { id: 'armed', group: 'watchdog', title: 'the same under run(10**9): the watchdog counts but never fires', file: 'preempt.spy', extra: ['run', '1000000000'], n: 3_000_000,
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
   { id: 'watchdog', title: 'one loop under run(1000) (watchdog.py)', shared: ['watchdog.py', /loop\(8000000\)/, 'loop(ARG)'], n: 8_000_000,
     rates: [{ unit: 'instructions/s', per: perStep }] },
@@ -127,8 +127,9 @@ function timeGroup(group, runtimes, opts) {
   }
   for (const [i] of turns(group.map(({ m }) => m.id).join(' + '), runtimes, status, rounds)) {
     for (const [k, { m, file }] of group.entries()) {
-      const base = runOnce(runtimes[i].command, file, opts.timeout, args(m, 0));
-      const full = base.problem ? base : runOnce(runtimes[i].command, file, opts.timeout, args(m, m.n));
+      const { command } = runtimes[i];
+      const base = runOnce(command, file, opts.timeout, args(m, 0), command.argv, opts.clock);
+      const full = base.problem ? base : runOnce(command, file, opts.timeout, args(m, m.n), command.argv, opts.clock);
       if (full.problem) { fail(i, full); break; }
       const side = sidesOf[k][i];
       side.base.push(base.seconds);
@@ -273,7 +274,7 @@ export async function stacklessReport(spy, stackless, opts) {
 
   const who = runtimes.map((rt) => rt.who);
   const ref = who.includes('stackless') ? 'stackless' : null;
-  console.log(`\nStackless rates (${opts.rounds} rounds, medians; rate = work / (time with work − time without); ${ref ? 'stackless = Stackless Python 3.7.9' : 'Stackless Python not built'})\n`);
+  console.log(`\nStackless rates (${opts.rounds} rounds, medians; rate = work / (${clockName(opts)} time with work − without); ${ref ? 'stackless = Stackless Python 3.7.9' : 'Stackless Python not built'})\n`);
   console.log(`| measurement | unit | ${ref ?? 'stackless'} | spy | spy / stackless | goal for spy | met |`);
   console.log('|---|---|---:|---:|---:|---|---|');
   const rateOf = (r, rate, w) => {
