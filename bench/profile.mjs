@@ -41,7 +41,7 @@ const bundle = join(work, 'spy-profile.cjs');
 // One bundle with the compiler inside (dist/ loads it lazily; the profile does not care).
 await build({
   entryPoints: [join(ROOT, 'bin/spy.ts')], outfile: bundle, bundle: true, platform: 'node',
-  target: 'node20', format: 'cjs', minify: false, keepNames: true, logLevel: 'error',
+  target: 'node20', format: 'cjs', minify: false, logLevel: 'error',
   logOverride: { 'empty-import-meta': 'silent' },
 });
 

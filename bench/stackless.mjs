@@ -275,6 +275,10 @@ export async function stacklessReport(spy, stackless, opts) {
   const who = runtimes.map((rt) => rt.who);
   const ref = who.includes('stackless') ? 'stackless' : null;
   console.log(`\nStackless rates (${opts.rounds} rounds, medians; rate = work / (${clockName(opts)} time with work − without); ${ref ? 'stackless = Stackless Python 3.7.9' : 'Stackless Python not built'})\n`);
+  if (results.length === 0 && park === null) {
+    console.log('(no measurement matched)');
+    return { bad, json: null };
+  }
   console.log(`| measurement | unit | ${ref ?? 'stackless'} | spy | spy / stackless | goal for spy | met |`);
   console.log('|---|---|---:|---:|---:|---|---|');
   const rateOf = (r, rate, w) => {
