@@ -10,7 +10,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { ROOT, SHARED_BENCH, clockName, cpuClockAvailable, firstDifference, median, progress, pythonCommand, runOnce, spyCommand, stacklessCommand } from './common.mjs';
 import { stacklessReport } from './stackless.mjs';
 
-const HELP = `usage: node bench/run.mjs [--rounds N] [--filter TEXT] [--only cpython|stackless] [--json FILE] [--timeout S]
+const HELP = `usage: node bench/run.mjs [--rounds N] [--filter TEXT] [--only cpython|stackless] [--cpu] [--json FILE] [--timeout S]
 
 Part cpython: runs ../shared/bench/*.py and bench/*.spy with spy and with python3, N rounds each,
 alternating, and prints | program | python3 (s) | spy (s) | ratio | with median seconds.
@@ -44,8 +44,7 @@ function parseArgs(argv) {
       const part = value();
       if (part !== 'cpython' && part !== 'stackless') usage(`--only takes cpython or stackless, not ${part}`);
       Object.assign(opts, { cpython: part === 'cpython', stackless: part === 'stackless' });
-    }
-    else if (arg === '--cpu') {
+    } else if (arg === '--cpu') {
       if (!cpuClockAvailable()) usage('--cpu reads /proc/self/stat, which this system does not have');
       opts.clock = 'cpu';
     } else if (arg === '--json') opts.json = resolve(value());

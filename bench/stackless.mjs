@@ -39,7 +39,7 @@ const MEASUREMENTS = [
     rates: [{ unit: 'instructions/s', per: (cal) => 4 * perStep(cal) }] },
   { id: 'watchdog', title: 'one loop under run(1000) (watchdog.py)', shared: ['watchdog.py', /loop\(8000000\)/, 'loop(ARG)'], n: 8_000_000,
     rates: [{ unit: 'instructions/s', per: perStep }] },
-  // quadratic in spy today (see bench/README.md), so fewer rounds
+  // quadratic in spy today (channel.ts shifts an array of waiters), so fewer rounds
   { id: 'park', title: '200k tasklets park on one channel, then are released (park.py)', shared: ['park.py', /^N = \d+$/m, 'N = ARG'], n: 200_000, maxRounds: 3,
     rates: [{ unit: 'tasklets/s', per: 1 }] },
 ];
