@@ -1,6 +1,7 @@
 // Regenerates the expected output of the Stackless golden programs (test/golden/stackless/) by
 // running each under real Stackless Python 3.7.9, the oracle for the `stackless` module:
-// `node test/tools/regen-stackless.mjs [files or folders…]` (default: test/golden/stackless).
+// `node test/tools/regen-stackless.mjs [files or folders…]` (default: test/golden/stackless and
+// the example programs/stackless_*.spy).
 // Same conventions as regen.mjs: for foo.spy it writes foo.out (stdout, always), foo.err (stderr,
 // only when non-empty) and foo.code (exit code, only when non-zero); foo.in is fed as stdin, foo.args
 // lines become argv. Programs run from the repo root by their relative path, so tracebacks read
@@ -9,7 +10,9 @@
 // The oracle is /work/shared/tools/stackless-python (override with STACKLESS_PYTHON); build it with
 // its --build option first. Run by hand after adding or changing a program, never by CI.
 import { spawnSync } from 'node:child_process';
-import { regenerate } from './golden-io.mjs';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { regenerate, root } from './golden-io.mjs';
 
 const oracle = process.env.STACKLESS_PYTHON ?? '/work/shared/tools/stackless-python';
 
@@ -27,7 +30,8 @@ if (probe.status !== 0 || probe.stdout.trim() !== '3.7') {
   process.exit(2);
 }
 
+const examples = readdirSync(join(root, 'programs')).filter((f) => f.startsWith('stackless_') && f.endsWith('.spy')).sort();
 regenerate({
   name: 'regen-stackless', python, flags: ['-B'], targets: process.argv.slice(2),
-  defaults: ['test/golden/stackless'], timeout: 60_000,
+  defaults: ['test/golden/stackless', ...examples.map((f) => `programs/${f}`)], timeout: 60_000,
 });
