@@ -742,16 +742,19 @@ export class VM implements KeyProtocol {
               if (v === undefined) throw raise(UnboundLocalError, `cannot access local variable '${frame.code.varnames[arg]}' where it is not associated with a value`);
               regs[sp++] = v;
               // `n - 1`, `i < n`: a LOAD_CONST or bound LOAD_FAST right after is done here, one
-              // dispatch fewer (neither can raise then, so only a tracer could tell)
-              if (tracer === null) {
+              // dispatch fewer (neither can raise then, so only a tracer could tell). It still
+              // counts as an instruction, and not when a check is due, so that the watchdog
+              // interrupts at the same place with or without a tracer.
+              if (tracer === null && ticker > 0) {
                 const next = code[pc];
                 const op = next & OP_MASK;
                 if (op === Op.LOAD_CONST) {
                   regs[sp++] = consts[next >>> ARG_SHIFT];
                   pc++;
+                  ticker--;
                 } else if (op === Op.LOAD_FAST) {
                   const w = regs[next >>> ARG_SHIFT];
-                  if (w !== undefined) { regs[sp++] = w; pc++; }
+                  if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
                 }
               }
               break;
@@ -759,13 +762,14 @@ export class VM implements KeyProtocol {
             case Op.STORE_FAST: {
               regs[arg] = regs[--sp];
               // `x = ...` then `x`/`y` or the loop's back jump: done here, one dispatch fewer
-              if (tracer === null) {
+              // (counted as above)
+              if (tracer === null && ticker > 0) {
                 const next = code[pc];
                 const op = next & OP_MASK;
                 if (op === Op.LOAD_FAST) {
                   const w = regs[next >>> ARG_SHIFT];
-                  if (w !== undefined) { regs[sp++] = w; pc++; }
-                } else if (op === Op.JUMP_ABSOLUTE) pc = next >>> ARG_SHIFT;
+                  if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
+                } else if (op === Op.JUMP_ABSOLUTE) { pc = next >>> ARG_SHIFT; ticker--; }
               }
               break;
             }
@@ -1045,9 +1049,10 @@ export class VM implements KeyProtocol {
                 // a conditional jump right after is taken here, one dispatch fewer (CPython's
                 // COMPARE_AND_BRANCH); the jump cannot raise, so only a tracer could tell
                 const next = code[pc];
-                if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null) {
+                if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null && ticker > 0) {
                   sp--;
                   pc = t ? pc + 1 : next >>> ARG_SHIFT;
+                  ticker--;
                   break;
                 }
                 regs[sp - 1] = t;

@@ -84,8 +84,8 @@ describe('spy trace', () => {
   });
 
   it('the same run traces the same, byte for byte', () => {
-    const a = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/seed_race.spy']);
-    const b = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/seed_race.spy']);
+    const a = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/stackless_seed_race.spy']);
+    const b = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/stackless_seed_race.spy']);
     expect(a.err.length).toBeGreaterThan(1000);
     expect(b).toEqual(a);
     expect(a.err).toMatch(/ -- GIL T\d -> T\d \(check interval\)\n/);
@@ -98,7 +98,7 @@ interface TraceEvent { ph: string; name: string; pid: number; tid: number; ts?: 
 describe('spy trace --timeline', () => {
   it('writes Chrome trace event JSON: a named track per thread, tasklet slices, paired flows, markers', () => {
     const json = join(dir, 'timeline.json');
-    const r = spy(['trace', '--events', '--timeline', json, '--legacy-atomic', '--seed', '2', 'programs/seed_race.spy']);
+    const r = spy(['trace', '--events', '--timeline', json, '--legacy-atomic', '--seed', '2', 'programs/stackless_seed_race.spy']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(readFileSync(json, 'utf8')) as { traceEvents: TraceEvent[] };
     const evs = doc.traceEvents;

@@ -1,11 +1,11 @@
-// Simulated threads across seeds: the seed's race (programs/seed_race.spy) shows up only with
+// Simulated threads across seeds: the seed's race (programs/stackless_seed_race.spy) shows up only with
 // --legacy-atomic, where atomic does not hold the GIL; with the fix no seed breaks the lock.
 // Runs are pure functions of their seed.
 import { describe, it, expect } from 'vitest';
 import { runFile } from '../../src/index.js';
 
 const SEEDS = Array.from({ length: 24 }, (_, i) => i);
-const RACE = 'programs/seed_race.spy';
+const RACE = 'programs/stackless_seed_race.spy';
 const CORRECT = 'counter 600 of 600\nmost tasklets inside the lock at once: 1\nmutual exclusion held: True\n';
 
 describe('the seed race over many seeds', () => {
