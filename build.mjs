@@ -22,10 +22,15 @@ const lazyCompiler = {
     b.onLoad({ filter: /^lazy-compiler$/, namespace: 'spy' }, () => ({
       contents: `
         let loaded = null;
-        export function compileModule(source, filename) {
+        function compiler() {
           const file = './compiler.cjs'; // a variable, so esbuild leaves the require alone
-          loaded ??= require(file);
-          return loaded.compileModule(source, filename);
+          return (loaded ??= require(file));
+        }
+        export function compileModule(source, filename) {
+          return compiler().compileModule(source, filename);
+        }
+        export function compileInteractive(source, filename) {
+          return compiler().compileInteractive(source, filename);
         }`,
       loader: 'js',
     }));

@@ -17,6 +17,8 @@ import { installModules } from './stdlib/modules.js';
 import { installStackless } from './stdlib/stackless.js';
 
 export { disassemble } from './bytecode/dis.js';
+export { compileInteractive } from './compiler/compile.js';
+export type { InteractiveUnit } from './compiler/compile.js';
 export type { Host, Tracer } from './vm/interp.js';
 export { VM } from './vm/interp.js';
 
