@@ -38,6 +38,7 @@ export function installStackless(vm: VM): void {
       const cls = args[0] as PyClass;
       const t = new Tasklet(cls);
       if (cls !== taskletType) t.dict = new Map();
+      if (sched.onCreate !== null) sched.onCreate(t);
       return t;
     }));
     method(taskletType, '__init__', (self, args) => {

@@ -109,6 +109,8 @@ export class Scheduler {
   scheduleCallback: Value = null;
   /** set_channel_callback: called as cb(channel, tasklet, sending, willblock) before each action */
   channelCallback: Value = null;
+  /** told of each tasklet spy code creates, for inspection (the REPL's :tasklets); null when nobody asks */
+  onCreate: ((t: Tasklet) => void) | null = null;
 
   /**
    * Whether t can run in the host loop running now. Tasklets run in whatever loop is innermost
