@@ -37,6 +37,14 @@ const lazyCompiler = {
   },
 };
 
+/** In the CLI bundle, main.ts's `import('./repl.js')` loads dist/repl.cjs: the REPL costs `spy FILE` nothing. */
+const lazyRepl = {
+  name: 'lazy-repl',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/repl\.js$/ }, () => ({ path: './repl.cjs', external: true }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: ['bin/spy.ts'],
@@ -44,7 +52,24 @@ await build({
   // which measured ~20 ms of start-up
   outfile: 'dist/spy.cjs',
   format: 'cjs',
-  plugins: [lazyCompiler],
+  plugins: [lazyCompiler, lazyRepl],
   // src/index.ts reads import.meta only when __dirname is missing (under vitest's ES modules)
+  logOverride: { 'empty-import-meta': 'silent' },
+});
+
+// The REPL: its terminal side (loaded by spy.cjs on demand) and its interpreter thread, a
+// worker with the VM and stdlib of its own (the compiler stays in compiler.cjs)
+await build({
+  ...common,
+  entryPoints: ['src/cli/repl.ts'],
+  outfile: 'dist/repl.cjs',
+  format: 'cjs',
+});
+await build({
+  ...common,
+  entryPoints: ['src/cli/repl-worker.ts'],
+  outfile: 'dist/repl-worker.cjs',
+  format: 'cjs',
+  plugins: [lazyCompiler],
   logOverride: { 'empty-import-meta': 'silent' },
 });

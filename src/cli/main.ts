@@ -1,16 +1,18 @@
-// The `spy` command: runs, disassembles or traces a program. The common `spy FILE ...` and
-// `spy run FILE ...` go straight to running; anything else (flags, `dis`, --help) is parsed by
-// commander, loaded only then because it costs start-up time (DESIGN.md decision 10).
+// The `spy` command: runs, disassembles or traces a program, or starts the REPL. The common
+// `spy FILE ...` and `spy run FILE ...` go straight to running; anything else (flags, `dis`,
+// --help) is parsed by commander, and the REPL's code (dist/repl.cjs) is loaded only for the
+// REPL: both cost start-up time (DESIGN.md decision 10).
 // Exit codes: the program's own, 1 for an uncaught error, 2 for bad usage or a missing file.
 import { dirname, resolve } from 'node:path';
 import { createVM, runProgram, compile, disassemble, syntaxError, readTextFile } from '../index.js';
+import { installQuitters } from './site.js';
 import { ProcessHost } from './host.js';
 import { traceLine } from './trace.js';
 import { formatException } from '../vm/traceback.js';
 import { VM } from '../vm/interp.js';
 import { VERSION } from './version.js';
 
-const COMMANDS = new Set(['run', 'dis', 'help']);
+const COMMANDS = new Set(['run', 'dis', 'help', 'repl']);
 
 export async function main(argv: string[]): Promise<number> {
   const host = new ProcessHost();
@@ -23,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     if (first === 'run' && argv[1] !== undefined && !argv[1].startsWith('-')) {
       return runFile(host, argv[1], argv.slice(2), false, plainRed());
     }
+    if (first === undefined || (first === 'repl' && argv.length === 1)) return await interactive(host);
     return await parseWithCommander(host, argv);
   } finally {
     host.flush();
@@ -50,6 +53,22 @@ function runFile(host: ProcessHost, file: string, args: string[], trace: boolean
     tracer: trace ? (v, frame, pc, sp) => host.write('stderr', traceLine(v, frame, pc, sp)) : null,
   });
   return runProgram(vm, source, shown);
+}
+
+/**
+ * `spy` with no file: the REPL on a terminal; a script read from standard input otherwise, with
+ * no prompts (as `python3 < file` runs it, named <stdin>).
+ */
+async function interactive(host: ProcessHost): Promise<number> {
+  if (process.stdin.isTTY) {
+    const { startRepl } = await import('./repl.js');
+    return startRepl();
+  }
+  let source = '';
+  for (let line = host.readLine(); line !== null; line = host.readLine()) source += line;
+  const vm = createVM({ host, argv: [''], path: [''] });
+  installQuitters(vm);
+  return runProgram(vm, source, '<stdin>');
 }
 
 function disFile(host: ProcessHost, file: string | undefined, code: string | undefined, red: Paint): number {
@@ -108,8 +127,15 @@ async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<nu
       exitCode = disFile(host, file, opts.code, red);
     });
 
+  let repl = false;
+  program
+    .command('repl')
+    .description('the interactive interpreter (also `spy` with no file; standard input that is not a terminal runs as a script)')
+    .action(() => { repl = true; });
+
   try {
     program.parse(argv, { from: 'user' });
+    if (repl) return await interactive(host);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     host.write('stderr', `spy: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
