@@ -5,6 +5,7 @@
 // Exit codes: the program's own, 1 for an uncaught error, 2 for bad usage or a missing file.
 import { dirname, resolve } from 'node:path';
 import { createVM, runProgram, compile, disassemble, syntaxError, readTextFile } from '../index.js';
+import { isCode, type CodeObject } from '../bytecode/code.js';
 import { installQuitters } from './site.js';
 import { ProcessHost } from './host.js';
 import { traceLine } from './trace.js';
@@ -72,19 +73,42 @@ async function interactive(host: ProcessHost): Promise<number> {
 }
 
 function disFile(host: ProcessHost, file: string | undefined, code: string | undefined, red: Paint): number {
+  // `spy dis FILE:func` (or FILE:Class.method) disassembles one function of FILE
+  let func: string | null = null;
+  if (code === undefined && file !== undefined && readTextFile(file) === null) {
+    const colon = file.lastIndexOf(':');
+    if (colon > 0) { func = file.slice(colon + 1); file = file.slice(0, colon); }
+  }
   const name = code !== undefined ? '<string>' : file;
   const source = code !== undefined ? code : file !== undefined ? readTextFile(file) : null;
   if (name === undefined || source === null) {
     host.write('stderr', red(name === undefined ? 'spy: dis needs a file or -c source' : `spy: can't open file '${name}': No such file or directory`) + '\n');
     return 2;
   }
+  let module: CodeObject;
   try {
-    host.write('stdout', disassemble(compile(source, name)));
-    return 0;
+    module = compile(source, name);
   } catch (e) {
     host.write('stderr', formatException(new VM(host), syntaxError(e, source, name)));
     return 1;
   }
+  const target = func === null ? module : findFunction(module, func);
+  if (target === null) {
+    host.write('stderr', red(`spy: no function '${func}' in ${name}`) + '\n');
+    return 2;
+  }
+  host.write('stdout', disassemble(target));
+  return 0;
+}
+
+/** The code object of a function by qualified name (`f`, `C.m`, `outer.<locals>.inner` or just `inner`). */
+function findFunction(module: CodeObject, name: string): CodeObject | null {
+  const all: CodeObject[] = [];
+  const walk = (co: CodeObject): void => {
+    for (const c of co.consts) if (isCode(c)) { all.push(c); walk(c); }
+  };
+  walk(module);
+  return all.find((c) => c.qualname === name) ?? all.find((c) => c.qualname.replace(/\.<locals>/g, '') === name) ?? all.find((c) => c.name === name) ?? null;
 }
 
 async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<number> {
@@ -120,8 +144,8 @@ async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<nu
 
   program
     .command('dis')
-    .description('disassemble a program (or -c source)')
-    .argument('[file]', 'the program')
+    .description('disassemble a program (or -c source, or one function: FILE:func)')
+    .argument('[file]', 'the program, or FILE:func for one function (FILE:Class.method for a method)')
     .option('-c, --code <source>', 'disassemble this source text instead of a file')
     .action((file: string | undefined, opts: { code?: string }) => {
       exitCode = disFile(host, file, opts.code, red);
