@@ -22,8 +22,11 @@ export interface ReplWorkerData {
 
 /** Main thread to worker: a typed line (with the id a Ctrl-C aimed at it will carry), Ctrl-D at `... `, Ctrl-C at a prompt. */
 export type ToWorker = { op: 'push'; line: string; runId: number } | { op: 'finish'; runId: number } | { op: 'reset' };
-/** Worker to main thread: an input is done, or input() wants a line (the answer comes on the input port). */
-export type FromWorker = { op: 'result'; result: PushResult } | { op: 'input'; prompt: string };
+/**
+ * Worker to main thread: an input is done (`midLine`: its output did not end a line, so the
+ * prompt goes on a new one), or input() wants a line (the answer comes on the input port).
+ */
+export type FromWorker = { op: 'result'; result: PushResult; midLine: boolean } | { op: 'input'; prompt: string };
 /** The answer to an input request: the line without its newline, null at end of input, or Ctrl-C. */
 export interface InputReply { line: string | null; interrupted: boolean }
 

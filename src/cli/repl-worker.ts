@@ -16,12 +16,15 @@ import { newException, KeyboardInterrupt } from '../vm/errors.js';
 class ReplHost extends ProcessHost {
   /** stdout text after the last newline: the prompt, when input() comes next */
   private partial = '';
+  /** the last text written (stdout or stderr) did not end its line */
+  midLine = false;
 
   constructor(private readonly control: Int32Array, private readonly input: MessagePort) {
     super();
   }
 
   override write(stream: 'stdout' | 'stderr', text: string): void {
+    if (text !== '') this.midLine = !text.endsWith('\n');
     if (stream === 'stderr') {
       this.flushPartial();
       super.write('stderr', text);
@@ -51,6 +54,7 @@ class ReplHost extends ProcessHost {
     this.takeInterrupt();
     const prompt = this.partial;
     this.partial = '';
+    this.midLine = false;
     super.flush();
     const ask: FromWorker = { op: 'input', prompt };
     (parentPort as MessagePort).postMessage(ask);
@@ -91,6 +95,7 @@ function start(): void {
   const host = new ReplHost(control, data.input);
   const session = new ReplSession(host, { color: data.color, interrupt: control });
   port.on('message', (msg: ToWorker) => {
+    host.midLine = false;
     let result: PushResult;
     try {
       if (msg.op === 'reset') { session.reset(); return; }
@@ -102,7 +107,7 @@ function start(): void {
       host.flush();
       result = { kind: 'done' };
     }
-    const reply: FromWorker = { op: 'result', result };
+    const reply: FromWorker = { op: 'result', result, midLine: host.midLine };
     port.postMessage(reply);
   });
 }

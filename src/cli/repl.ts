@@ -271,6 +271,8 @@ class Terminal {
     if (this.state === 'over') return;
     if (msg.op === 'input') { this.readInput(msg.prompt); return; }
     this.listenWhileRunning(false);
+    // the line editor starts by clearing its line: output that did not end one would vanish
+    if (msg.midLine) this.stdout.write('\n');
     this.afterInput(msg.result);
   }
 

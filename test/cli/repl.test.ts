@@ -196,11 +196,12 @@ got hi
     expect(s.code).toBe(3);
   });
 
-  it('takes lines pasted at once in order, and Ctrl-D at `... ` finishes the statement', () => {
+  it('takes lines pasted at once in order, keeps output that ends mid-line, and Ctrl-D at `... ` finishes the statement', () => {
     const s = pty([
       at('>>> '), send('a = 1\rb = a + 1\rb\r'),
       // a prompt shows for each pasted line: wait for the last one's output
       at('\n2\r\n'),
+      ...line('>>> ', 'print("no newline", end="")'),
       ...line('>>> ', 'for i in range(2):'),
       ...line('... ', '    i'),
       at('... '), send(CTRL_D),
@@ -211,6 +212,8 @@ got hi
 >>> b = a + 1
 >>> b
 2
+>>> print("no newline", end="")
+no newline
 >>> for i in range(2):
 ...     i
 ...
