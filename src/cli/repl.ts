@@ -35,7 +35,8 @@ function loadHistory(file: string | null): string[] {
 function saveHistory(file: string | null, history: readonly string[]): void {
   if (file === null) return;
   try {
-    writeFileSync(file, [...history].reverse().join('\n') + '\n');
+    // readable by its owner only, as GNU readline writes ~/.python_history: lines may hold secrets
+    writeFileSync(file, [...history].reverse().join('\n') + '\n', { mode: 0o600 });
   } catch {
     // a read-only home: the session goes on without saving history
   }

@@ -4,7 +4,7 @@
 // terminal runs as a script, without prompts. SPY_PTY_DEBUG=1 prints each session's raw output.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERSION } from '../../src/cli/version.js';
@@ -230,6 +230,7 @@ no newline
     const env = { SPY_HISTORY: file };
     pty([...line('>>> ', 'answer = 6 * 7'), ...line('>>> ', 'exit()'), EOF], env);
     expect(readFileSync(file, 'utf8')).toBe('answer = 6 * 7\nexit()\n');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const up = '\x1b[A';
     const s = pty([at('>>> '), send(up + up), at('6 * 7'), send('\r'), ...line('>>> ', 'answer'), at('>>> '), send(CTRL_D), EOF], env);
     expect(s.screen).toBe(`${BANNER}>>> answer = 6 * 7\n>>> answer\n42\n>>>\n`);
