@@ -22,13 +22,26 @@ const lazyCompiler = {
     b.onLoad({ filter: /^lazy-compiler$/, namespace: 'spy' }, () => ({
       contents: `
         let loaded = null;
-        export function compileModule(source, filename) {
+        function compiler() {
           const file = './compiler.cjs'; // a variable, so esbuild leaves the require alone
-          loaded ??= require(file);
-          return loaded.compileModule(source, filename);
+          return (loaded ??= require(file));
+        }
+        export function compileModule(source, filename) {
+          return compiler().compileModule(source, filename);
+        }
+        export function compileInteractive(source, filename) {
+          return compiler().compileInteractive(source, filename);
         }`,
       loader: 'js',
     }));
+  },
+};
+
+/** In the CLI bundle, main.ts's `import('./repl.js')` loads dist/repl.cjs: the REPL costs `spy FILE` nothing. */
+const lazyRepl = {
+  name: 'lazy-repl',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/repl\.js$/ }, () => ({ path: './repl.cjs', external: true }));
   },
 };
 
@@ -39,7 +52,24 @@ await build({
   // which measured ~20 ms of start-up
   outfile: 'dist/spy.cjs',
   format: 'cjs',
-  plugins: [lazyCompiler],
+  plugins: [lazyCompiler, lazyRepl],
   // src/index.ts reads import.meta only when __dirname is missing (under vitest's ES modules)
+  logOverride: { 'empty-import-meta': 'silent' },
+});
+
+// The REPL: its terminal side (loaded by spy.cjs on demand) and its interpreter thread, a
+// worker with the VM and stdlib of its own (the compiler stays in compiler.cjs)
+await build({
+  ...common,
+  entryPoints: ['src/cli/repl.ts'],
+  outfile: 'dist/repl.cjs',
+  format: 'cjs',
+});
+await build({
+  ...common,
+  entryPoints: ['src/cli/repl-worker.ts'],
+  outfile: 'dist/repl-worker.cjs',
+  format: 'cjs',
+  plugins: [lazyCompiler],
   logOverride: { 'empty-import-meta': 'silent' },
 });

@@ -19,6 +19,8 @@ import { installThread } from './stdlib/thread.js';
 import { installSettrace } from './stdlib/settrace.js';
 
 export { disassemble } from './bytecode/dis.js';
+export { compileInteractive } from './compiler/compile.js';
+export type { InteractiveUnit } from './compiler/compile.js';
 export type { Host, Tracer } from './vm/interp.js';
 export { VM } from './vm/interp.js';
 

@@ -1,9 +1,12 @@
-// The `spy` command: runs, disassembles or traces a program. The common `spy FILE ...` and
-// `spy run FILE ...` go straight to running; anything else (flags, `dis`, --help) is parsed by
-// commander, loaded only then because it costs start-up time (DESIGN.md decision 10).
+// The `spy` command: runs, disassembles or traces a program, or starts the REPL. The common
+// `spy FILE ...` and `spy run FILE ...` go straight to running; anything else (flags, `dis`,
+// --help) is parsed by commander, and the REPL's code (dist/repl.cjs) is loaded only for the
+// REPL: both cost start-up time (DESIGN.md decision 10).
 // Exit codes: the program's own, 1 for an uncaught error, 2 for bad usage or a missing file.
 import { dirname, resolve } from 'node:path';
 import { createVM, runProgram, compile, disassemble, syntaxError, readTextFile } from '../index.js';
+import { isCode, type CodeObject } from '../bytecode/code.js';
+import { installQuitters } from './site.js';
 import { ProcessHost } from './host.js';
 import { startTrace, TraceOptions } from './tracing.js';
 import type { TraceFilter } from './trace.js';
@@ -11,7 +14,7 @@ import { formatException } from '../vm/traceback.js';
 import { VM } from '../vm/interp.js';
 import { VERSION } from './version.js';
 
-const COMMANDS = new Set(['run', 'dis', 'trace', 'help']);
+const COMMANDS = new Set(['run', 'dis', 'trace', 'help', 'repl']);
 
 export async function main(argv: string[]): Promise<number> {
   const host = new ProcessHost();
@@ -24,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     if (first === 'run' && argv[1] !== undefined && !argv[1].startsWith('-')) {
       return runFile(host, argv[1], argv.slice(2), {}, plainRed());
     }
+    if (first === undefined || (first === 'repl' && argv.length === 1)) return await interactive(host);
     return await parseWithCommander(host, argv);
   } finally {
     host.flush();
@@ -73,20 +77,59 @@ function runFile(host: ProcessHost, file: string, args: string[], flags: RunFlag
   }
 }
 
+/**
+ * `spy` with no file: the REPL on a terminal; a script read from standard input otherwise, with
+ * no prompts (as `python3 < file` runs it, named <stdin>).
+ */
+async function interactive(host: ProcessHost): Promise<number> {
+  if (process.stdin.isTTY) {
+    const { startRepl } = await import('./repl.js');
+    return startRepl();
+  }
+  let source = '';
+  for (let line = host.readLine(); line !== null; line = host.readLine()) source += line;
+  const vm = createVM({ host, argv: [''], path: [''] });
+  installQuitters(vm);
+  return runProgram(vm, source, '<stdin>');
+}
+
 function disFile(host: ProcessHost, file: string | undefined, code: string | undefined, red: Paint): number {
+  // `spy dis FILE:func` (or FILE:Class.method) disassembles one function of FILE
+  let func: string | null = null;
+  if (code === undefined && file !== undefined && readTextFile(file) === null) {
+    const colon = file.lastIndexOf(':');
+    if (colon > 0) { func = file.slice(colon + 1); file = file.slice(0, colon); }
+  }
   const name = code !== undefined ? '<string>' : file;
   const source = code !== undefined ? code : file !== undefined ? readTextFile(file) : null;
   if (name === undefined || source === null) {
     host.write('stderr', red(name === undefined ? 'spy: dis needs a file or -c source' : `spy: can't open file '${name}': No such file or directory`) + '\n');
     return 2;
   }
+  let module: CodeObject;
   try {
-    host.write('stdout', disassemble(compile(source, name)));
-    return 0;
+    module = compile(source, name);
   } catch (e) {
     host.write('stderr', formatException(new VM(host), syntaxError(e, source, name)));
     return 1;
   }
+  const target = func === null ? module : findFunction(module, func);
+  if (target === null) {
+    host.write('stderr', red(`spy: no function '${func}' in ${name}`) + '\n');
+    return 2;
+  }
+  host.write('stdout', disassemble(target));
+  return 0;
+}
+
+/** The code object of a function by qualified name (`f`, `C.m`, `outer.<locals>.inner` or just `inner`). */
+function findFunction(module: CodeObject, name: string): CodeObject | null {
+  const all: CodeObject[] = [];
+  const walk = (co: CodeObject): void => {
+    for (const c of co.consts) if (isCode(c)) { all.push(c); walk(c); }
+  };
+  walk(module);
+  return all.find((c) => c.qualname === name) ?? all.find((c) => c.qualname.replace(/\.<locals>/g, '') === name) ?? all.find((c) => c.name === name) ?? null;
 }
 
 /** `spy trace`'s options as commander gives them */
@@ -170,15 +213,22 @@ async function parseWithCommander(host: ProcessHost, argv: string[]): Promise<nu
 
   program
     .command('dis')
-    .description('disassemble a program (or -c source)')
-    .argument('[file]', 'the program')
+    .description('disassemble a program (or -c source, or one function: FILE:func)')
+    .argument('[file]', 'the program, or FILE:func for one function (FILE:Class.method for a method)')
     .option('-c, --code <source>', 'disassemble this source text instead of a file')
     .action((file: string | undefined, opts: { code?: string }) => {
       exitCode = disFile(host, file, opts.code, red);
     });
 
+  let repl = false;
+  program
+    .command('repl')
+    .description('the interactive interpreter (also `spy` with no file; standard input that is not a terminal runs as a script)')
+    .action(() => { repl = true; });
+
   try {
     program.parse(argv, { from: 'user' });
+    if (repl) return await interactive(host);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     host.write('stderr', `spy: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -83,6 +83,8 @@ export class CodeGen {
     private readonly table: ScopeTable,
     private readonly filename: string,
     private readonly source: string,
+    /** CPython's 'single' mode (the REPL): module-level expression statements print their value */
+    private readonly interactive = false,
   ) {}
 
   compileModule(mod: A.Module): CodeObject {
@@ -271,6 +273,9 @@ export class CodeGen {
     this.at(s);
     switch (s.kind) {
       case 'Expr':
+        // CPython's compiler_visit_stmt_expr: at the REPL's top level (c_nestlevel <= 1) every
+        // expression statement, constants too and those inside loops, goes to the display hook
+        if (this.interactive && this.units.length === 1) { this.expr(s.value); this.emit(Op.PRINT_EXPR); return; }
         if (s.value.kind === 'Constant') { this.emit(Op.NOP); return; }
         this.expr(s.value);
         this.emit(Op.POP_TOP);

@@ -38,6 +38,7 @@ export function installStackless(vm: VM): void {
       const t = new Tasklet(cls);
       t.home = vm.scheduler;
       if (cls !== taskletType) t.dict = new Map();
+      if (vm.threads.onCreate !== null) vm.threads.onCreate(t);
       return t;
     }));
     method(taskletType, '__init__', (self, args) => {

@@ -35,7 +35,7 @@ export interface Host {
   compile(source: string, filename: string): CodeObject;
   /** wall-clock seconds */
   now(): number;
-  /** block for s seconds (the scheduler replaces this with a virtual clock in #3/#4) */
+  /** really block for s seconds (--real-time; the REPL's host wakes up for Ctrl-C) */
   sleep(s: number): void;
 }
 

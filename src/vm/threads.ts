@@ -76,6 +76,8 @@ export class Threads {
   channelCallback: Value = null;
   /** a deadlock was reported: the end of the program does not wait for threads */
   deadlocked = false;
+  /** told of each tasklet spy code creates, for inspection (the REPL's :tasklets); null when nobody asks */
+  onCreate: ((t: Tasklet) => void) | null = null;
   /** GIL handoffs so far (benchmarks, the tracer) */
   handoffs = 0;
 
@@ -228,7 +230,13 @@ export class Threads {
     cur.state = ThreadState.Waiting;
     cur.deadline = deadline;
     cur.onDeadline = onDeadline;
-    return this.runNext();
+    try {
+      return this.runNext();
+    } catch (e) {
+      // a real-time wait interrupted (Ctrl-C in the REPL): the thread goes on, raising it
+      if (this.current === cur) { this.ready(cur); cur.state = ThreadState.Running; }
+      throw e;
+    }
   }
 
   /**
@@ -338,8 +346,9 @@ export class Threads {
 
   private advanceTo(at: number): void {
     if (this.realTime) {
+      // the host really waits (the REPL's host wakes up for Ctrl-C)
       const wait = at - this.now();
-      if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait * 1000);
+      if (wait > 0) this.vm.host.sleep(wait);
     } else if (at > this.clock) this.clock = at + WAKE_LATENCY;
   }
 

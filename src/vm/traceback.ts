@@ -55,7 +55,9 @@ function entries(tb: TracebackEntry | null): Entry[] {
   for (let t = tb; t !== null; t = t.next) {
     if (HOST_CODES.includes(t.code) || TASKLET_CODES.includes(t.code)) continue;
     const line = positionLine(t.code, t.pc);
-    out.push({ file: t.code.filename, line, name: t.code.name, text: sourceLine(t.code.source, line).trim() });
+    // CPython reads the line back from the file; standard input (the REPL, a piped script) cannot be
+    const text = t.code.filename === '<stdin>' ? '' : sourceLine(t.code.source, line).trim();
+    out.push({ file: t.code.filename, line, name: t.code.name, text });
   }
   return out;
 }

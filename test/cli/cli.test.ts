@@ -57,6 +57,21 @@ describe('spy command', () => {
     expect(r.out).toBe(readFileSync('test/cli/dis_sample.dis', 'utf8'));
   });
 
+  it('disassembles one function with FILE:func, as the whole listing shows it', () => {
+    const whole = readFileSync('test/cli/dis_sample.dis', 'utf8');
+    const add = whole.slice(whole.indexOf('Disassembly of <code object add')).split('\n').slice(1).join('\n');
+    expect(spy(['dis', 'test/cli/dis_sample.spy:add'])).toEqual({ out: add, err: '', code: 0 });
+    expect(spy(['dis', 'test/cli/dis_sample.spy:nope'])).toEqual({ out: '', err: "spy: no function 'nope' in test/cli/dis_sample.spy\n", code: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'spy-cli-'));
+    const file = join(dir, 'nested.spy');
+    writeFileSync(file, 'class C:\n    def m(self):\n        def inner():\n            return 7\n        return inner\n');
+    const inner = '   4          0 LOAD_CONST              0 (7)\n              1 RETURN_VALUE\n';
+    expect(spy(['dis', `${file}:C.m.inner`]).out).toBe(inner);
+    expect(spy(['dis', `${file}:inner`]).out).toBe(inner);
+    expect(spy(['dis', `${file}:C.m`]).out).toMatch(/^   3 {10}0 LOAD_CONST +0 \(<code object inner, line 3>\)\n[^]*\nDisassembly of <code object inner, line 3>:\n/);
+    rmSync(dir, { recursive: true });
+  });
+
   it('traces instructions to stderr with --trace, leaving stdout alone', () => {
     const r = spy(['run', '--trace', 'programs/hello.spy']);
     expect(r.code).toBe(0);

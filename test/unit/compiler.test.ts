@@ -2,7 +2,7 @@
 // free, global), the code object's shape, max stack depth, the handler table, and compile-time
 // SyntaxErrors raised by scope analysis and code generation.
 import { describe, it, expect } from 'vitest';
-import { compileModule } from '../../src/compiler/compile.js';
+import { compileModule, compileInteractive } from '../../src/compiler/compile.js';
 import { CodeObject, isCode, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS } from '../../src/bytecode/code.js';
 import { OPCODES, OP_MASK } from '../../src/bytecode/opcodes.js';
 import { isSyntaxFault } from '../../src/compiler/diagnostics.js';
@@ -118,5 +118,30 @@ describe('compile-time errors', () => {
     expect(fault('def f():\n    x = 1\n    global x\n').msg).toBe("name 'x' is assigned to before global declaration");
     expect(fault('def f():\n    nonlocal q\n').msg).toBe("no binding for nonlocal 'q' found");
     expect(fault('def f(a, a):\n    pass\n').msg).toBe("duplicate argument 'a' in function definition");
+  });
+});
+
+describe("interactive ('single') mode", () => {
+  it('sends top-level expression statements, constants and those in loops too, to PRINT_EXPR', () => {
+    const { code: m, compound } = compileInteractive('for i in x:\n    i\n    "s"\n', '<stdin>');
+    expect(compound).toBe(true);
+    expect(ops(m).filter((o) => o === 'PRINT_EXPR')).toHaveLength(2);
+    expect(ops(m)).not.toContain('POP_TOP');
+  });
+
+  it('leaves expression statements inside functions and classes alone', () => {
+    const { code: m, compound } = compileInteractive('def f():\n    g()\n', '<stdin>');
+    expect(compound).toBe(true);
+    expect(ops(child(m, 'f'))).not.toContain('PRINT_EXPR');
+    expect(compileInteractive('x = 1; x', '<stdin>').compound).toBe(false);
+  });
+
+  it('refuses a statement after a compound one, as CPython compiles one statement at a time', () => {
+    try {
+      compileInteractive('if a:\n    pass\nx = 5\n', '<stdin>');
+      throw new Error('expected a syntax fault');
+    } catch (e) {
+      expect(isSyntaxFault(e) && [e.msg, e.offset]).toEqual(['invalid syntax', 15]);
+    }
   });
 });
