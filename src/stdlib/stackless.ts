@@ -209,7 +209,7 @@ export function installStackless(vm: VM): void {
       return channelAction(vm.scheduler, c, false, null, false);
     });
     channelType.getters.set('balance', (c) => C(c).balance);
-    channelType.getters.set('queue', (c) => C(c).waiting[0] ?? null);
+    channelType.getters.set('queue', (c) => C(c).waiting.first() ?? null);
     channelType.getters.set('closing', (c) => C(c).closing);
     channelType.getters.set('closed', (c) => C(c).closing && C(c).waiting.length === 0);
     channelType.getters.set('preference', (c) => C(c).preference);
@@ -371,5 +371,5 @@ function neighbour(t: Tasklet, step: 1 | -1): Value {
   const ch = t.blockedOn as Channel | null;
   if (ch === null) return null;
   const i = ch.waiting.indexOf(t);
-  return ch.waiting[i + step] ?? null;
+  return ch.waiting.at(i + step) ?? null;
 }

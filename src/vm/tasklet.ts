@@ -8,6 +8,7 @@ import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, nativeClass } 
 import { raise, newException, RuntimeError, TaskletExit } from './errors.js';
 import type { VM } from './interp.js';
 import type { SimThread } from './threads.js';
+import type { WaitQueue } from './channel.js';
 
 /** How a tasklet that was switched out while inside a native call gets that call's result. */
 export const enum Resume {
@@ -517,10 +518,10 @@ export class Scheduler {
 
   /** Takes a tasklet off the channel it waits on (it is being resumed by other means). */
   unblock(t: Tasklet): void {
-    const ch = t.blockedOn as { waiting: Tasklet[]; waitingSend: Set<Tasklet> } | null;
+    const ch = t.blockedOn as { waiting: WaitQueue; waitingSend: Set<Tasklet> } | null;
     if (ch === null) return;
     const i = ch.waiting.indexOf(t);
-    if (i >= 0) ch.waiting.splice(i, 1);
+    if (i >= 0) ch.waiting.removeAt(i);
     ch.waitingSend.delete(t);
     t.blockedOn = null;
     (t.home ?? this).blockedCount--;
