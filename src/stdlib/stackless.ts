@@ -163,7 +163,7 @@ export function installStackless(vm: VM): void {
       ['tempval', (t) => t.tempval],
       ['atomic', (t) => t.atomic],
       ['ignore_nesting', (t) => t.ignoreNesting],
-      ['nesting_level', (t) => t.loops.length],
+      ['nesting_level', (t) => t.loopsOpen],
       ['block_trap', (t) => t.blockTrap],
       ['thread_id', (t) => (t.home ?? vm.threads.main.sched).thread.ident],
       ['restorable', () => false],

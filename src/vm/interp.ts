@@ -658,16 +658,17 @@ export class VM implements KeyProtocol {
 
   /**
    * Runs the loop nested in the host stack until the Host frame just pushed returns. The tasklet
-   * that called stays tied to this loop (Tasklet.loops) while its native caller waits.
+   * that called counts it (Tasklet.loopsOpen, its nesting_level) while its native caller waits.
    */
   private runNestedLoop(t: Tasklet = this.scheduler.current): Value {
-    t.loops.push(++this.nesting);
+    ++this.nesting;
+    t.loopsOpen++;
     this.scheduler.loopOwners[this.nesting] = t;
     try {
       return this.run();
     } finally {
       this.nesting--;
-      t.loops.pop();
+      t.loopsOpen--;
     }
   }
 

@@ -55,11 +55,8 @@ export class Tasklet extends PyObject {
   ignoreNesting = false;
   /** blocking this tasklet raises RuntimeError */
   blockTrap = false;
-  /**
-   * The host loops this tasklet opened (their levels, innermost last): native code on the host
-   * stack waits for them to return, so the tasklet can only be resumed inside the innermost.
-   */
-  readonly loops: number[] = [];
+  /** host loops this tasklet's native calls have open (its nesting_level): natives wait on them */
+  loopsOpen = 0;
   /**
    * ≥ 0 while parked: it reached (returning or raising) the Host frame of the host loop at that
    * level while a deeper loop ran, so it can go on only when that loop runs again.
@@ -83,6 +80,8 @@ const TASKLET_BOOT_CODE = new CodeObject(
   Int32Array.from([0, 0]), [], Int32Array.from([-1, -1]), 4, 0, null,
 );
 export const TASKLET_CODES: readonly CodeObject[] = [TASKLET_BOOT_CODE];
+/** the boot code reads no globals: every boot frame shares this empty namespace */
+const BOOT_GLOBALS = new Map<string, Value>();
 
 /** The watchdog of a timed `stackless.run(n)`. */
 interface Watchdog {
@@ -314,10 +313,13 @@ export class Scheduler {
   }
 
   private bootFrame(t: Tasklet): Frame {
-    const f = new Frame(TASKLET_BOOT_CODE, new Map(), null, null, null);
+    const f = new Frame(TASKLET_BOOT_CODE, BOOT_GLOBALS, null, null, null);
     f.regs[0] = t.func;
     f.regs[1] = new PyTuple(t.args ?? []);
     f.regs[2] = t.kw ? this.vm.kwDict(t.kw) : null;
+    // the frame has them now; a parked tasklet should not keep a second copy
+    t.args = null;
+    t.kw = null;
     f.sp = 3;
     f.cont = Cont.TaskletEnd;
     f.contData = t;
