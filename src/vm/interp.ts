@@ -744,9 +744,10 @@ export class VM implements KeyProtocol {
               regs[sp++] = v;
               // `n - 1`, `i < n`: a LOAD_CONST or bound LOAD_FAST right after is done here, one
               // dispatch fewer (neither can raise then, so only a tracer could tell). It still
-              // counts as an instruction, and not when a check is due, so that the watchdog
-              // interrupts at the same place with or without a tracer.
-              if (tracer === null && ticker > 0) {
+              // counts as an instruction, and not when a check is due (unless atomic holds the
+              // checks off anyway), so that the watchdog interrupts at the same place with or
+              // without a tracer.
+              if (tracer === null && (ticker > 0 || this.atomic)) {
                 const next = code[pc];
                 const op = next & OP_MASK;
                 if (op === Op.LOAD_CONST) {
@@ -764,7 +765,7 @@ export class VM implements KeyProtocol {
               regs[arg] = regs[--sp];
               // `x = ...` then `x`/`y` or the loop's back jump: done here, one dispatch fewer
               // (counted as above)
-              if (tracer === null && ticker > 0) {
+              if (tracer === null && (ticker > 0 || this.atomic)) {
                 const next = code[pc];
                 const op = next & OP_MASK;
                 if (op === Op.LOAD_FAST) {
@@ -1050,7 +1051,7 @@ export class VM implements KeyProtocol {
                 // a conditional jump right after is taken here, one dispatch fewer (CPython's
                 // COMPARE_AND_BRANCH); the jump cannot raise, so only a tracer could tell
                 const next = code[pc];
-                if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null && ticker > 0) {
+                if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null && (ticker > 0 || this.atomic)) {
                   sp--;
                   pc = t ? pc + 1 : next >>> ARG_SHIFT;
                   ticker--;
