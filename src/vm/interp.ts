@@ -270,14 +270,16 @@ export class VM implements KeyProtocol {
     return PENDING;
   }
 
-  /** pushFrame for the call fast paths: a new frame already has the Push continuation. */
+  /**
+   * pushFrame for the call fast paths: links `callee` (whose continuation is set) above `caller`.
+   * It leaves `this.frame` to the loop, which writes it back only at the edges.
+   */
   private enter(callee: Frame, caller: Frame): void {
     callee.back = caller;
     if ((callee.depth = caller.depth + 1) > this.recursionLimit) {
       callee.back = null;
       throw raise(RecursionError, 'maximum recursion depth exceeded');
     }
-    this.frame = callee;
   }
 
   /** Binds call arguments into a fresh frame's locals with CPython's rules and messages. */
@@ -689,6 +691,11 @@ export class VM implements KeyProtocol {
   /**
    * Executes from `this.frame` until a frame with the Host continuation returns (its value is
    * returned) or an exception unwinds past it (thrown to the TypeScript caller).
+   *
+   * The local `frame` is the current frame. Like pc and sp, `this.frame` is written back only
+   * before anything that may call out, switch or throw (and read again after): storing a young
+   * frame into the long-lived VM on every call and return took the write barrier's slow path,
+   * about 8 % of fib.py.
    */
   run(): Value {
     let frame = this.frame as Frame;
@@ -720,7 +727,7 @@ export class VM implements KeyProtocol {
           throw exc;
         }
         for (;;) {
-          if (tracer !== null) { frame.sp = sp; tracer(this, frame, pc, sp); }
+          if (tracer !== null) { frame.sp = sp; this.frame = frame; tracer(this, frame, pc, sp); }
           const ins = code[pc++];
           // after the fetch, so whatever the check raises is blamed on (and handled at) this instruction
           if (--ticker < 0 && !this.atomic && (ticker = this.periodic(frame, pc, sp)) < 0) continue outer;
@@ -839,7 +846,7 @@ export class VM implements KeyProtocol {
                   if (dd === null || !dd.has(names[arg])) { regs[sp - 1] = v; break; }
                 }
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.getAttr(this, obj, names[arg], Cont.Push);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -855,14 +862,14 @@ export class VM implements KeyProtocol {
                   break;
                 }
               }
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.setAttr(this, obj, names[arg], v);
               if (r === PENDING) continue outer;
               break;
             }
             case Op.DELETE_ATTR: {
               const obj = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (ops.delAttr(this, obj, names[arg]) === PENDING) continue outer;
               break;
             }
@@ -882,7 +889,7 @@ export class VM implements KeyProtocol {
                 regs[sp++] = obj;
                 break;
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.getAttr(this, obj, name, Cont.PushThenNull);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -904,7 +911,7 @@ export class VM implements KeyProtocol {
                 const i = k < 0 ? k + c.length : k;
                 if (i >= 0 && i < c.length) { regs[sp - 1] = c[i]; break; }
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.getItem(this, c, k);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -922,14 +929,14 @@ export class VM implements KeyProtocol {
                 c.table.set(k, v, this);
                 break;
               }
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (ops.setItem(this, c, k, v) === PENDING) continue outer;
               break;
             }
             case Op.DELETE_SUBSCR: {
               const k = regs[--sp] as Value;
               const c = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (ops.delItem(this, c, k) === PENDING) continue outer;
               break;
             }
@@ -950,7 +957,7 @@ export class VM implements KeyProtocol {
                 const r = a + b;
                 if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; break; }
               } else if (typeof a === 'string' && typeof b === 'string') { regs[sp - 1] = a + b; break; }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.binaryOp(this, (ins & OP_MASK) === Op.INPLACE_ADD ? INPLACE_BASE + BIN_ADD : BIN_ADD, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -962,7 +969,7 @@ export class VM implements KeyProtocol {
                 const r = a - b;
                 if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; break; }
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.binaryOp(this, (ins & OP_MASK) === Op.INPLACE_SUBTRACT ? INPLACE_BASE + BIN_SUB : BIN_SUB, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -974,7 +981,7 @@ export class VM implements KeyProtocol {
                 const r = a * b;
                 if (r <= 9007199254740991 && r >= -9007199254740991 && r !== 0) { regs[sp - 1] = r; break; }
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.binaryOp(this, BIN_MUL, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -995,7 +1002,7 @@ export class VM implements KeyProtocol {
                   break;
                 }
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.binaryOp(this, BIN_MOD, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1007,7 +1014,7 @@ export class VM implements KeyProtocol {
                 regs[sp - 1] = (a | 0) === a && (b | 0) === b ? ((a | 0) / (b | 0)) | 0 : Math.floor(a / b);
                 break;
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.binaryOp(this, BIN_FLOORDIV, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1015,7 +1022,7 @@ export class VM implements KeyProtocol {
             }
             case Op.BINARY_OP: {
               const b = regs[--sp] as Value, a = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.binaryOp(this, arg, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1024,7 +1031,7 @@ export class VM implements KeyProtocol {
             case Op.UNARY_NEGATIVE: case Op.UNARY_POSITIVE: case Op.UNARY_INVERT: {
               const a = regs[sp - 1] as Value;
               if (typeof a === 'number' && (ins & OP_MASK) === Op.UNARY_NEGATIVE && a !== 0) { regs[sp - 1] = -a; break; }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.unaryOp(this, ins & OP_MASK, a);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1032,7 +1039,7 @@ export class VM implements KeyProtocol {
             }
             case Op.UNARY_NOT: {
               const a = regs[sp - 1] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               regs[sp - 1] = !(a === true || (a !== false && a !== null && a !== 0 && ops.truthy(this, a)));
               break;
             }
@@ -1060,7 +1067,7 @@ export class VM implements KeyProtocol {
                 regs[sp - 1] = t;
                 break;
               }
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.compareOp(this, arg, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1073,7 +1080,7 @@ export class VM implements KeyProtocol {
             }
             case Op.CONTAINS_OP: {
               const c = regs[--sp] as Value, item = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.contains(this, c, item, arg === 1);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1086,7 +1093,7 @@ export class VM implements KeyProtocol {
               const c = regs[--sp] as Value;
               if (c === false || c === null || c === 0) { pc = arg; break; }
               if (c === true || typeof c === 'number') break;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (!ops.truthy(this, c)) pc = arg;
               break;
             }
@@ -1094,17 +1101,17 @@ export class VM implements KeyProtocol {
               const c = regs[--sp] as Value;
               if (c === true) { pc = arg; break; }
               if (c === false || c === null) break;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (ops.truthy(this, c)) pc = arg;
               break;
             }
             case Op.JUMP_IF_FALSE_OR_POP: {
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (!ops.truthy(this, regs[sp - 1] as Value)) pc = arg; else sp--;
               break;
             }
             case Op.JUMP_IF_TRUE_OR_POP: {
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (ops.truthy(this, regs[sp - 1] as Value)) pc = arg; else sp--;
               break;
             }
@@ -1112,7 +1119,7 @@ export class VM implements KeyProtocol {
             case Op.GET_ITER: {
               const obj = regs[sp - 1] as Value;
               if (obj instanceof PyNativeIter || obj instanceof PyGenerator) break;
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.getIter(this, obj);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1121,12 +1128,12 @@ export class VM implements KeyProtocol {
             case Op.FOR_ITER: {
               const it = regs[sp - 1] as Value;
               if (it instanceof PyNativeIter) {
-                frame.sp = sp; frame.pc = pc;
+                frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
                 const v = it.next();
                 if (v === DONE) { sp--; pc = arg; } else regs[sp++] = v;
                 break;
               }
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (it instanceof PyGenerator) {
                 if (it.state === GenState.Suspended && frame.depth < this.recursionLimit) {
                   // resume the generator without leaving the try: the common `for x in gen` case
@@ -1134,7 +1141,6 @@ export class VM implements KeyProtocol {
                   g.regs[g.sp++] = null;
                   it.state = GenState.Running;
                   g.back = frame; g.cont = Cont.ForNext; g.contData = null; g.depth = frame.depth + 1;
-                  this.frame = g;
                   frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
                   consts = g.code.runtime as ConstPool;
                   sp = g.sp; pc = g.pc;
@@ -1167,7 +1173,7 @@ export class VM implements KeyProtocol {
               break;
             }
             case Op.BUILD_SET: {
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const s = new PySet(false);
               for (let i = 0; i < arg; i++) s.table.set(regs[sp - arg + i] as Value, null, this);
               sp -= arg;
@@ -1175,7 +1181,7 @@ export class VM implements KeyProtocol {
               break;
             }
             case Op.BUILD_MAP: {
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const d = new PyDict();
               for (let i = 0; i < arg; i++) d.table.set(regs[sp - 2 * arg + 2 * i] as Value, regs[sp - 2 * arg + 2 * i + 1] as Value, this);
               sp -= 2 * arg;
@@ -1196,40 +1202,40 @@ export class VM implements KeyProtocol {
             }
             case Op.SET_ADD: {
               const v = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               (regs[sp - arg] as PySet).table.set(v, null, this);
               break;
             }
             case Op.MAP_ADD: {
               const v = regs[--sp] as Value, k = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               (regs[sp - arg] as PyDict).table.set(k, v, this);
               break;
             }
             case Op.LIST_EXTEND: {
               const it = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const list = regs[sp - arg] as PyList;
               for (const v of ops.iterate(this, it)) list.items.push(v);
               break;
             }
             case Op.SET_UPDATE: {
               const it = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const set = regs[sp - arg] as PySet;
               for (const v of ops.iterate(this, it)) set.table.set(v, null, this);
               break;
             }
             case Op.DICT_UPDATE: case Op.DICT_MERGE: {
               const m = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               ops.dictUpdate(this, regs[sp - arg] as PyDict, m, (ins & OP_MASK) === Op.DICT_MERGE);
               break;
             }
             case Op.LIST_TO_TUPLE: regs[sp - 1] = new PyTuple((regs[sp - 1] as PyList).items); break;
             case Op.UNPACK_SEQUENCE: {
               const seq = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               let items: Value[];
               if ((seq instanceof PyTuple || seq instanceof PyList) && seq.items.length === arg) items = seq.items;
               else {
@@ -1240,7 +1246,7 @@ export class VM implements KeyProtocol {
             }
             case Op.UNPACK_EX: {
               const seq = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const before = arg & 0xff, after = arg >> 8;
               const items = [...ops.iterate(this, seq)];
               if (items.length < before + after) {
@@ -1254,7 +1260,7 @@ export class VM implements KeyProtocol {
             case Op.FORMAT_VALUE: {
               const spec = (arg & 4) ? regs[--sp] as string : '';
               const v = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               regs[sp++] = ops.formatFString(this, v, arg & 3, spec);
               break;
             }
@@ -1279,7 +1285,7 @@ export class VM implements KeyProtocol {
                   for (let i = 0; i < arg; i++) cr[i] = regs[sp - arg + i];
                   for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
                   sp -= arg + 1;
-                  frame.sp = sp; frame.pc = pc;
+                  frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
                   this.enter(callee, frame);
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
@@ -1303,8 +1309,10 @@ export class VM implements KeyProtocol {
                     for (let i = 0; i < arg; i++) cr[i + 1] = regs[sp - arg + i];
                     for (let i = arg + 1; i < argc; i++) cr[i] = init.defaults[i - argc + ndef];
                     sp -= arg + 1;
-                    frame.sp = sp; frame.pc = pc;
-                    this.pushFrame(callee, Cont.InitPush, obj);
+                    frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
+                    callee.cont = Cont.InitPush;
+                    callee.contData = obj;
+                    this.enter(callee, frame);
                     frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                     consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
                     sp = callee.sp; pc = 0;
@@ -1314,7 +1322,7 @@ export class VM implements KeyProtocol {
               }
               const args = argsFrom(regs, sp - arg, arg);
               sp -= arg + 1;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = fn instanceof PyNative ? fn.fn(args, null) : this.call(fn as Value, args, null);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1330,7 +1338,7 @@ export class VM implements KeyProtocol {
                 // a builtin method: self apart, no argument-array juggling
                 const margs = argsFrom(regs, sp - arg, arg);
                 sp -= arg + 2;
-                frame.sp = sp; frame.pc = pc;
+                frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
                 const r = fn.method(self as Value, margs, null);
                 if (r === PENDING) continue outer;
                 regs[sp++] = r;
@@ -1341,7 +1349,7 @@ export class VM implements KeyProtocol {
                   const cr = callee.regs;
                   for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];
                   sp -= arg + 2;
-                  frame.sp = sp; frame.pc = pc;
+                  frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
                   this.enter(callee, frame);
                   const fcode = fn.code;
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
@@ -1352,7 +1360,7 @@ export class VM implements KeyProtocol {
                 args = argsFrom(regs, sp - arg - 1, arg + 1);
               }
               sp -= arg + 2;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = fn instanceof PyNative ? fn.fn(args, null) : this.call(fn, args, null);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1366,7 +1374,7 @@ export class VM implements KeyProtocol {
               const kw = new Map<string, Value>();
               for (let i = 0; i < nkw; i++) kw.set(kwnames[i], regs[sp - nkw + i] as Value);
               sp -= arg + 1;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = this.call(fn, args, kw);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1376,7 +1384,7 @@ export class VM implements KeyProtocol {
               const kwv = (arg & 1) ? regs[--sp] as Value : null;
               const argt = regs[--sp] as PyTuple;
               const fn = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const kw = kwv === null ? null : ops.kwargsMap(this, fn, kwv);
               const r = this.call(fn, argt.items.slice(), kw);
               if (r === PENDING) continue outer;
@@ -1394,6 +1402,7 @@ export class VM implements KeyProtocol {
                   // its native caller waits in an outer host loop: go on when that loop runs
                   frame.sp = sp + 1;
                   frame.pc = pc - 1;
+                  this.frame = frame;
                   this.scheduler.park(frame.contData as number, null);
                   continue outer;
                 }
@@ -1403,7 +1412,6 @@ export class VM implements KeyProtocol {
               }
               frame.back = null;
               const c = caller as Frame;
-              this.frame = c;
               if (gen === null && (cont === Cont.Push || (cont === Cont.InitPush && v === null))) {
                 // back to the caller without leaving the try: the return fast path
                 const out = cont === Cont.Push ? v : frame.contData as Value;
@@ -1413,7 +1421,12 @@ export class VM implements KeyProtocol {
                 regs[sp++] = out;
                 break;
               }
-              const r = this.complete(c, cont, frame.contData, v, gen !== null);
+              // the caller is current from here (none when a tasklet ends): the catch must unwind
+              // from it if complete() throws
+              const data = frame.contData;
+              this.frame = caller;
+              if (caller !== null) { frame = caller; sp = caller.sp; pc = caller.pc; }
+              const r = this.complete(c, cont, data, v, gen !== null);
               if (r !== PENDING) c.regs[c.sp++] = r;
               continue outer;
             }
@@ -1421,12 +1434,11 @@ export class VM implements KeyProtocol {
 
             case Op.YIELD_VALUE: {
               const v = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const gen = frame.generator as PyGenerator;
               gen.state = GenState.Suspended;
               const caller = frame.back as Frame;
               frame.back = null;
-              this.frame = caller;
               const yc = frame.cont;
               if (yc === Cont.ForNext || yc === Cont.GenCall || yc === Cont.Send) {
                 // a yielded value is simply pushed for these callers: switch without leaving the try
@@ -1436,14 +1448,16 @@ export class VM implements KeyProtocol {
                 regs[sp++] = v;
                 break;
               }
-              const r = this.complete(caller, yc, frame.contData, v, false);
+              const data = frame.contData;
+              this.frame = frame = caller; sp = caller.sp; pc = caller.pc;  // as in RETURN_VALUE
+              const r = this.complete(caller, yc, data, v, false);
               if (r !== PENDING) caller.regs[caller.sp++] = r;
               continue outer;
             }
             case Op.SEND: {
               const v = regs[--sp] as Value;
               const sub = regs[sp - 1] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const gen = frame.generator as PyGenerator;
               gen.yieldFrom = sub;
               let r: Result;
@@ -1469,7 +1483,7 @@ export class VM implements KeyProtocol {
             case Op.GET_YIELD_FROM_ITER: {
               const obj = regs[sp - 1] as Value;
               if (obj instanceof PyGenerator) break;
-              frame.sp = --sp; frame.pc = pc;
+              frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.getIter(this, obj);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
@@ -1477,7 +1491,7 @@ export class VM implements KeyProtocol {
             }
 
             case Op.RAISE_VARARGS: {
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (arg === 0) {
                 if (this.handled === null) throw raise(RuntimeError, 'No active exception to reraise');
                 throw new Reraise(this.handled);
@@ -1508,7 +1522,7 @@ export class VM implements KeyProtocol {
             }
             case Op.CHECK_EXC_MATCH: {
               const t = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               regs[sp++] = ops.exceptionMatches(regs[sp - 2] as PyException, t);
               break;
             }
@@ -1516,7 +1530,7 @@ export class VM implements KeyProtocol {
 
             case Op.BEFORE_WITH: {
               const mgr = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const cls = typeOf(mgr);
               const enter = lookup(cls, '__enter__');
               const exit = lookup(cls, '__exit__');
@@ -1532,7 +1546,7 @@ export class VM implements KeyProtocol {
             }
             case Op.WITH_EXIT: {
               const exit = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = this.callCont(exit, [null, null, null], null, Cont.Discard, null);
               if (r === PENDING) continue outer;
               break;
@@ -1540,7 +1554,7 @@ export class VM implements KeyProtocol {
             case Op.WITH_EXCEPT_START: {
               const exc = regs[sp - 1] as PyException;
               const exit = regs[sp - 3] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = this.callCont(exit, [exc.cls, exc, ops.tracebackObject(exc)], null, Cont.Truth, null);
               if (r === PENDING) continue outer;
               regs[sp++] = ops.truthy(this, r);
@@ -1550,19 +1564,19 @@ export class VM implements KeyProtocol {
             case Op.IMPORT_NAME: {
               const fromlist = regs[--sp] as Value;
               const level = regs[--sp] as number;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               regs[sp++] = ops.importName(this, names[arg], fromlist, level, frame.globals);
               break;
             }
             case Op.IMPORT_FROM: {
               const mod = regs[sp - 1] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               regs[sp++] = ops.importFrom(this, mod, names[arg]);
               break;
             }
             case Op.IMPORT_STAR: {
               const mod = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               ops.importStar(this, mod, frame.locals as Map<string, Value>);
               break;
             }
@@ -1571,7 +1585,7 @@ export class VM implements KeyProtocol {
               break;
             case Op.PRINT_EXPR: {
               const v = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc;
+              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               if (v !== null) {
                 this.host.write('stdout', ops.repr(this, v) + '\n');
                 this.builtins.set('_', v);
@@ -1583,6 +1597,7 @@ export class VM implements KeyProtocol {
           }
         }
       } catch (err) {
+        this.frame = frame;
         frame.pc = pc;
         frame.sp = sp;
         const r = this.unwind(err);
@@ -1593,6 +1608,7 @@ export class VM implements KeyProtocol {
 
   /** The periodic check (DESIGN.md decision 4): interrupts now; the scheduler joins in #3. */
   periodic(frame: Frame, pc: number, sp: number): number {
+    this.frame = frame;
     const flag = this.interruptFlag;
     if (flag !== null && Atomics.load(flag, 0) !== 0) {
       Atomics.store(flag, 0, 0);
