@@ -1,6 +1,6 @@
 // Sets up `spy trace` for a run: the instruction and event lines (trace.ts) to stderr or a file,
 // and the timeline (timeline.ts). Output is buffered: a trace is millions of lines.
-import { openSync, closeSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import type { VM } from '../vm/interp.js';
 import type { SchedEvent } from '../vm/events.js';
 import { Trace, TraceFilter, Paint, NO_PAINT } from './trace.js';
@@ -22,6 +22,8 @@ const FLUSH_AT = 1 << 20;
 /** Installs the tracer on vm; the returned function flushes and closes everything. */
 export function startTrace(vm: VM, opts: TraceOptions): () => void {
   const fd = opts.output !== undefined ? openSync(opts.output, 'w') : 2;
+  // opened now, so that a path that cannot be written fails before the program runs
+  const timelineFd = opts.timeline !== undefined ? openSync(opts.timeline, 'w') : null;
   // lines are encoded straight into one buffer: cheaper than growing a string to flush
   const buf = Buffer.allocUnsafe(FLUSH_AT);
   let used = 0;
@@ -47,6 +49,9 @@ export function startTrace(vm: VM, opts: TraceOptions): () => void {
   return () => {
     flush();
     if (fd !== 2) closeSync(fd);
-    if (timeline !== null && opts.timeline !== undefined) writeFileSync(opts.timeline, timeline.finish(trace.step));
+    if (timeline !== null && timelineFd !== null) {
+      writeAll(timelineFd, timeline.finish(trace.step));
+      closeSync(timelineFd);
+    }
   };
 }

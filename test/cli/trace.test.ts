@@ -83,6 +83,15 @@ describe('spy trace', () => {
     expect(steps).toEqual(Array.from({ length: 15 }, (_, i) => 20 + i));
   });
 
+  it('a trace or timeline file that cannot be written is one line and exit 2, before the program runs', () => {
+    for (const flag of ['--output', '--timeline']) {
+      const r = spy(['trace', flag, join(dir, 'no', 'such', 'dir.txt'), join(dir, 'pc.spy')]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^spy: can't write the trace: ENOENT[^\n]*\n$/);
+    }
+  });
+
   it('the same run traces the same, byte for byte', () => {
     const a = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/stackless_seed_race.spy']);
     const b = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/stackless_seed_race.spy']);
