@@ -753,14 +753,32 @@ export class VM implements KeyProtocol {
               // dispatch fewer (neither can raise then, so only a tracer could tell). It still
               // counts as an instruction, and not when a check is due (unless atomic holds the
               // checks off anyway), so that the watchdog interrupts at the same place with or
-              // without a tracer.
+              // without a tracer. After a small-int constant, `n - 1`, `n + 1` and `if n < 2:`
+              // finish here too, when the ticker covers every instruction they stand for.
               if (tracer === null && (ticker > 0 || this.atomic)) {
                 const next = code[pc];
                 const op = next & OP_MASK;
                 if (op === Op.LOAD_CONST) {
-                  regs[sp++] = consts[next >>> ARG_SHIFT];
+                  const c = consts[next >>> ARG_SHIFT];
                   pc++;
                   ticker--;
+                  if (typeof v === 'number' && typeof c === 'number' && (ticker > 0 || this.atomic)) {
+                    const third = code[pc];
+                    const op3 = third & OP_MASK;
+                    if (op3 === Op.BINARY_SUBTRACT) {
+                      const r = v - c;
+                      if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; pc++; ticker--; break; }
+                    } else if (op3 === Op.BINARY_ADD) {
+                      const r = v + c;
+                      if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; pc++; ticker--; break; }
+                    } else if (op3 === Op.COMPARE_OP && (code[pc + 1] & OP_MASK) === Op.POP_JUMP_IF_FALSE && (ticker > 1 || this.atomic)) {
+                      sp--;
+                      pc = compareNumbers(third >>> ARG_SHIFT, v, c) ? pc + 2 : code[pc + 1] >>> ARG_SHIFT;
+                      ticker -= 2;
+                      break;
+                    }
+                  }
+                  regs[sp++] = c;
                 } else if (op === Op.LOAD_FAST) {
                   const w = regs[next >>> ARG_SHIFT];
                   if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
@@ -1046,15 +1064,7 @@ export class VM implements KeyProtocol {
             case Op.COMPARE_OP: {
               const b = regs[--sp] as Value, a = regs[sp - 1] as Value;
               if (typeof a === 'number' && typeof b === 'number') {
-                let t: boolean;
-                switch (arg) {
-                  case 0: t = a < b; break;
-                  case 1: t = a <= b; break;
-                  case 2: t = a === b; break;
-                  case 3: t = a !== b; break;
-                  case 4: t = a > b; break;
-                  default: t = a >= b; break;
-                }
+                const t = compareNumbers(arg, a, b);
                 // a conditional jump right after is taken here, one dispatch fewer (CPython's
                 // COMPARE_AND_BRANCH); the jump cannot raise, so only a tracer could tell
                 const next = code[pc];
@@ -1895,3 +1905,15 @@ const HOST_RESUME_CODE = new CodeObject(
 export const HOST_CODES: readonly CodeObject[] = [HOST_CALL_CODE, HOST_RESUME_CODE];
 
 export { PyDict, PySet, PyGenerator, GenState, BaseException, ImportError };
+
+/** COMPARE_OP's argument (`<` `<=` `==` `!=` `>` `>=`) applied to two small ints */
+function compareNumbers(op: number, a: number, b: number): boolean {
+  switch (op) {
+    case 0: return a < b;
+    case 1: return a <= b;
+    case 2: return a === b;
+    case 3: return a !== b;
+    case 4: return a > b;
+    default: return a >= b;
+  }
+}

@@ -92,6 +92,38 @@ describe('spy trace', () => {
     }
   });
 
+  it('the watchdog interrupts at the same instruction with and without the tracer (fused instructions count one by one)', () => {
+    // fib's `n < 2` / `n - 1` and the loop's `i + 1` / `i < k` are what the loop fuses when untraced
+    const file = join(dir, 'watchdog.spy');
+    writeFileSync(file, `import stackless
+state = [0, 0]
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+def work():
+    i = 0
+    while i < 60:
+        i = i + 1
+        state[0] = i
+        state[1] = fib(i % 7)
+stackless.tasklet(work)()
+seen = []
+while True:
+    t = stackless.run(37)
+    if t is None:
+        break
+    seen.append((state[0], state[1]))
+    t.insert()
+print(len(seen), seen)
+`);
+    const plain = spy(['run', file]);
+    const traced = spy(['trace', '--output', join(dir, 'watchdog.trace'), file]);
+    expect(plain.code).toBe(0);
+    expect(Number(plain.out.split(' ')[0])).toBeGreaterThan(50);
+    expect(traced.out).toBe(plain.out);
+  });
+
   it('the same run traces the same, byte for byte', () => {
     const a = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/stackless_seed_race.spy']);
     const b = spy(['trace', '--seed', '4', '--legacy-atomic', '--events', 'programs/stackless_seed_race.spy']);
