@@ -147,9 +147,9 @@ export function installBuiltins(vm: VM): void {
   def('vars', (args) => {
     arity('vars', args, 0, 1);
     if (!args.length) return ops.dictFromMap(vm, vm.frame?.locals ?? vm.frame?.globals ?? new Map());
-    const d = args[0] instanceof PyClass ? args[0].dict : ops.instanceDict(args[0]);
+    const d = args[0] instanceof PyClass ? ops.dictFromMap(vm, args[0].dict) : ops.dictObject(vm, args[0]);
     if (!d) throw raise(TypeError, 'vars() argument must have __dict__ attribute');
-    return ops.dictFromMap(vm, d);
+    return d;
   });
   def('dir', (args) => {
     arity('dir', args, 0, 1);

@@ -129,6 +129,10 @@ export class HashTable {
       if (this.map.size > this.peak) this.peak = this.map.size;
       return;
     }
+    this.setNormalized(k, key, value);
+  }
+
+  private setNormalized(k: unknown, key: Value, value: Value): void {
     const e = this.map.get(k);
     if (e) e.value = value;
     else {
@@ -152,6 +156,21 @@ export class HashTable {
     const e = this.map.get(k);
     if (e) { this.map.delete(k); this.version++; }
     return e;
+  }
+
+  /** get, set and delete for a str key, which never needs the KeyProtocol: instance attributes */
+  getStr(key: string): Value | undefined {
+    return this.map.get(key)?.value;
+  }
+
+  setStr(key: string, value: Value): void {
+    this.setNormalized(key, key, value);
+  }
+
+  deleteStr(key: string): boolean {
+    if (!this.map.delete(key)) return false;
+    this.version++;
+    return true;
   }
 
   clear(): void {

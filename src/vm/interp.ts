@@ -4,6 +4,7 @@
 import { Op, OP_MASK, ARG_SHIFT, INPLACE_BASE, binOpIndex } from '../bytecode/opcodes.js';
 import { CodeObject, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS, Const, isCode } from '../bytecode/code.js';
 import { Cont, Frame } from './frame.js';
+import { AttrSite } from './attrs.js';
 import {
   PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
   PyFloat, PyException, PyNativeIter, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
@@ -15,7 +16,7 @@ import {
   GeneratorExit, AssertionError, SystemError, TaskletExit, MemoryError, ValueError, BaseException, ImportError, KeyError,
   ModuleNotFoundError,
 } from './errors.js';
-import { typeOf, lookup, isSubtype, computeMro, classChanged, classFacts } from './types.js';
+import { typeOf, lookup, isSubtype, computeMro, classChanged, classFacts, classVersion } from './types.js';
 import * as ops from './ops.js';
 import { repr as reprOf, str as strOf } from './repr.js';
 import { Scheduler, Tasklet } from './tasklet.js';
@@ -225,6 +226,7 @@ export class VM implements KeyProtocol {
     if (code.runtime) return code.runtime as ConstPool;
     const vals = code.consts.map((c) => this.materialize(c)) as ConstPool;
     vals.globalCache = code.names.map(() => ({ globals: null, epoch: -1, value: null }));
+    vals.attrSites = code.names.map(() => new AttrSite());
     code.runtime = vals;
     return vals;
   }
@@ -858,7 +860,8 @@ export class VM implements KeyProtocol {
             case Op.LOAD_ATTR: {
               const obj = regs[sp - 1] as Value;
               if (obj instanceof PyInstance) {
-                const v = obj.dict.get(names[arg]);
+                const a = obj.dict, site = consts.attrSites[arg];
+                const v = a.shape === site.shape ? a.slots[site.slot] : a.getFor(names[arg], site);
                 if (v !== undefined) {
                   const dd = classFacts(obj.cls).dataDescriptors;
                   if (dd === null || !dd.has(names[arg])) { regs[sp - 1] = v; break; }
@@ -876,7 +879,10 @@ export class VM implements KeyProtocol {
               if (obj instanceof PyInstance) {
                 const cls = classFacts(obj.cls);
                 if (!cls.customSetattr && (cls.dataDescriptors === null || !cls.dataDescriptors.has(names[arg])) && cls !== objectType) {
-                  obj.dict.set(names[arg], v);
+                  const a = obj.dict, site = consts.attrSites[arg];
+                  if (a.shape === site.shape) a.slots[site.slot] = v;
+                  else if (a.shape === site.from) { a.shape = site.to; a.slots.push(v); }
+                  else a.setFor(names[arg], v, site);
                   break;
                 }
               }
@@ -894,15 +900,28 @@ export class VM implements KeyProtocol {
             case Op.LOAD_METHOD: {
               const obj = regs[sp - 1] as Value;
               const name = names[arg];
+              if (obj instanceof PyInstance) {
+                const site = consts.attrSites[arg];
+                if (site.cls === obj.cls && site.version === classVersion() &&
+                  (obj.dict.shape === site.absent || obj.dict.lacksFor(name, site))) {
+                  regs[sp - 1] = site.method;
+                  regs[sp++] = obj;
+                  break;
+                }
+              }
               const cls = typeOf(obj);
               const m = lookup(cls, name);
               // an instance dict can shadow the method only where the type gives instances one
               // (str, int and the other primitives never do)
               if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) &&
-                (obj instanceof PyInstance ? !obj.dict.has(name)
+                (obj instanceof PyInstance ? obj.dict.shape === consts.attrSites[arg].absent || obj.dict.lacksFor(name, consts.attrSites[arg])
                   : typeof obj !== 'object' || obj === null ||
                     !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper) &&
                     (!cls.hasInstanceDict || !ops.instanceHas(obj, name)))) {
+                if (obj instanceof PyInstance) {
+                  const site = consts.attrSites[arg];
+                  site.cls = cls; site.version = classVersion(); site.method = m;
+                }
                 regs[sp - 1] = m;
                 regs[sp++] = obj;
                 break;
@@ -1853,7 +1872,8 @@ export class Reraise {
 }
 
 /** CodeObject.runtime: the materialized constants, and a LOAD_GLOBAL cache entry per name */
-type ConstPool = Value[] & { globalCache: GlobalEntry[] };
+/** a code object's constants, with its LOAD_GLOBAL and attribute caches (one per name) */
+type ConstPool = Value[] & { globalCache: GlobalEntry[]; attrSites: AttrSite[] };
 
 interface InitData { obj: Value; cont: Cont; contData: unknown }
 interface InitArgs { cls: PyClass; args: Value[]; kw: Map<string, Value> | null; cont: Cont; contData: unknown }

@@ -4,6 +4,7 @@
 // `...Nested` variants run spy code in a nested loop and return its answer.
 import { BIN_OPS, INPLACE_BASE, Op, binOpIndex } from '../bytecode/opcodes.js';
 import { Cont } from './frame.js';
+import { AttrMap } from './attrs.js';
 import {
   PENDING, Result, Value, PyObject, PyClass, PyFloat, PyTuple, PyList, PyFunction, PyNative, PyBoundMethod,
   PyInstance, PyModule, PySlice, PyRange, PyProperty, PyStaticMethod, PyClassMethod, PySuper, PyNativeIter, DONE,
@@ -623,7 +624,7 @@ export function instanceDict(obj: Value): Map<string, Value> | null {
   }
   // other heap objects that keep attributes (instances of tasklet/channel subclasses)
   const d = (obj as { dict?: unknown } | null)?.dict;
-  return d instanceof Map ? (d as Map<string, Value>) : null;
+  return d instanceof Map || d instanceof AttrMap ? (d as Map<string, Value>) : null;
 }
 
 export function instanceHas(obj: Value, name: string): boolean {
@@ -695,19 +696,21 @@ function specialAttr(vm: VM, obj: Value, cls: PyClass, name: string): Value | un
     if (g) return g(obj);
   }
   if (name === '__dict__') {
-    const d = instanceDict(obj);
-    if (d) return new DictView(d).toDict(vm);
+    const d = dictObject(vm, obj);
+    if (d) return d;
   }
   if (name === '__doc__') return null;
   return undefined;
 }
 
-/** A live view would need write-through; a snapshot dict serves the common reads. */
-class DictView {
-  constructor(readonly map: Map<string, Value>) {}
-  toDict(vm: VM): PyDict {
-    return dictFromMap(vm, this.map);
-  }
+/**
+ * `obj.__dict__` and `vars(obj)`: an instance's own attribute table, live both ways. Other
+ * objects that keep attributes (functions, modules, exceptions) give a snapshot.
+ */
+export function dictObject(vm: VM, obj: Value): PyDict | null {
+  if (obj instanceof PyInstance) return obj.dict.view ??= new PyDict(obj.dict.toTable());
+  const d = instanceDict(obj);
+  return d === null ? null : dictFromMap(vm, d);
 }
 
 function getClassAttr(vm: VM, cls: PyClass, name: string, cont: Cont): Result {

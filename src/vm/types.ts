@@ -23,6 +23,11 @@ export function typeName(v: Value): string {
 
 let globalVersion = 0;
 
+/** changes whenever any class changes: a cache of lookups is good while it stays the same */
+export function classVersion(): number {
+  return globalVersion;
+}
+
 /** Invalidates every class's lookup cache (a class dict changed somewhere). */
 export function classChanged(): void {
   globalVersion++;
@@ -30,6 +35,15 @@ export function classChanged(): void {
 
 /** Looks `name` up along the MRO of `cls`; undefined when absent. Cached per class. */
 export function lookup(cls: PyClass, name: string): Value | undefined {
+  if (cls.cacheVersion === globalVersion) {
+    const v = cls.cache.get(name);
+    if (v !== undefined) return v;
+  }
+  return lookupSlow(cls, name);
+}
+
+// apart from lookup, so that the cached case is small enough for V8 to inline
+function lookupSlow(cls: PyClass, name: string): Value | undefined {
   if (cls.cacheVersion !== globalVersion) {
     cls.cache.clear();
     cls.cacheVersion = globalVersion;
@@ -51,7 +65,10 @@ export function lookup(cls: PyClass, name: string): Value | undefined {
  * descriptors, and whether __setattr__ is overridden. Recomputed when any class changes.
  */
 export function classFacts(cls: PyClass): PyClass {
-  if (cls.factsVersion === globalVersion) return cls;
+  return cls.factsVersion === globalVersion ? cls : refreshFacts(cls);
+}
+
+function refreshFacts(cls: PyClass): PyClass {
   let dd: Set<string> | null = null;
   for (const c of cls.mro) {
     for (const [name, v] of c.dict) {

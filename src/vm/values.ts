@@ -3,6 +3,7 @@
 // Everything else is a heap object whose `cls` names its spy type. Hot objects set every field
 // in the constructor, in one order.
 import type { CodeObject } from '../bytecode/code.js';
+import { AttrMap } from './attrs.js';
 
 export type Value = number | bigint | string | boolean | null | PyObject;
 
@@ -99,11 +100,11 @@ export class PyClass extends PyObject {
 /** An instance of a user class (whose bases are all plain object-derived). */
 export class PyInstance extends PyObject {
   cls: PyClass;
-  readonly dict: Map<string, Value>;
+  readonly dict: AttrMap;
   constructor(cls: PyClass) {
     super();
     this.cls = cls;
-    this.dict = new Map();
+    this.dict = new AttrMap();
   }
 }
 
