@@ -76,7 +76,7 @@ function disassembleOne(code: CodeObject): string {
   const targets = new Set<number>();
   for (let pc = 0; pc < code.code.length; pc++) {
     const ins = code.code[pc];
-    if (OPCODES[ins & OP_MASK].operand === 'jump') targets.add(ins >>> ARG_SHIFT);
+    if (OPCODES[ins & OP_MASK].operand === 'jump') targets.add(ins >> ARG_SHIFT);
   }
   for (const h of code.handlers) targets.add(h.target);
   let out = '';
@@ -84,7 +84,7 @@ function disassembleOne(code: CodeObject): string {
   for (let pc = 0; pc < code.code.length; pc++) {
     const ins = code.code[pc];
     const op = ins & OP_MASK;
-    const arg = ins >>> ARG_SHIFT;
+    const arg = ins >> ARG_SHIFT;
     const line = lineAt(starts, code.positions[pc]);
     let prefix = '    ';
     if (line !== lastLine) {

@@ -238,10 +238,16 @@ export function stackEffect(op: number, arg: number, jump: boolean): number {
   return typeof spec.effect === 'number' ? spec.effect : spec.effect(arg);
 }
 
-/** Instructions are one int each: the opcode in the low 8 bits, the argument above it. */
+/**
+ * Instructions are one int each: the opcode in the low 8 bits, the argument above it. The
+ * argument stays below 2**23, so `ins >> ARG_SHIFT` is a non-negative int32: `>>>` would make
+ * it a uint32, which V8 keeps as a double in the loop (pc with it), converting on every jump.
+ */
 export const ARG_SHIFT = 8;
 export const OP_MASK = 0xff;
+const MAX_ARG = (1 << (31 - ARG_SHIFT)) - 1;
 export function encode(op: number, arg: number): number {
+  if (arg > MAX_ARG) throw new RangeError(`an instruction argument above ${MAX_ARG}: the code object is too large`);
   return op | (arg << ARG_SHIFT);
 }
 

@@ -68,7 +68,7 @@ export function traceLine(vm: VM, frame: Frame, pc: number, sp: number): string 
   const ins = code.code[pc];
   const op = ins & OP_MASK;
   const top = sp > code.varnames.length ? short(vm, frame.regs[sp - 1]) : '';
-  return `${code.filename}:${positionLine(code, pc)} ${code.name} ${String(pc).padStart(4)} ${OPCODES[op].name.padEnd(20)} ${operand(vm, frame, op, ins >>> ARG_SHIFT).padEnd(16)} | ${top}\n`;
+  return `${code.filename}:${positionLine(code, pc)} ${code.name} ${String(pc).padStart(4)} ${OPCODES[op].name.padEnd(20)} ${operand(vm, frame, op, ins >> ARG_SHIFT).padEnd(16)} | ${top}\n`;
 }
 
 /** One traced run: numbers the steps and the tasklets, filters, and formats. */
@@ -134,7 +134,7 @@ export class Trace {
       const p = this.paint;
       head = fixed[pc] = `${code.name} ${p.dim(`${code.filename}:${positionLine(code, pc)}`)} @${pc} ${p.op(OPCODES[op].name)} `;
     }
-    this.out(`${String(step).padStart(7)} T${thread} t${tasklet} ${head}${operand(vm, frame, op, ins >>> ARG_SHIFT)} | ${top}\n`);
+    this.out(`${String(step).padStart(7)} T${thread} t${tasklet} ${head}${operand(vm, frame, op, ins >> ARG_SHIFT)} | ${top}\n`);
   };
 
   /** The events hook: one line per scheduling event. */

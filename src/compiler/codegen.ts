@@ -1238,7 +1238,7 @@ function computeMaxStack(code: Int32Array, handlers: readonly Handler[], _nlocal
     const pc = work.pop() as number;
     const ins = code[pc];
     const op = ins & OP_MASK;
-    const arg = ins >>> ARG_SHIFT;
+    const arg = ins >> ARG_SHIFT;
     const d = depthAt[pc];
     const after = d + stackEffect(op, arg, false);
     if (after > max) max = after;

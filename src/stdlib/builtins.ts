@@ -460,10 +460,11 @@ export function installBuiltins(vm: VM): void {
   const genNext = fn('__next__', (args) => vm.resume(args[0] as PyGenerator, null, Cont.GenCall, null));
   ops.setGeneratorNext(genNext);
   generatorType.dict.set('__next__', new PyNative('__next__', (args) => vm.resume(args[0] as PyGenerator, null, Cont.GenCall, null), generatorType));
-  generatorType.dict.set('send', new PyNative('send', (args) => {
+  vm.generatorSend = new PyNative('send', (args) => {
     arity('send', args, 2, 2);
     return vm.resume(args[0] as PyGenerator, args[1], Cont.GenCall, null);
-  }, generatorType));
+  }, generatorType);
+  generatorType.dict.set('send', vm.generatorSend);
   generatorType.dict.set('throw', new PyNative('throw', (args) => {
     arity('throw', args, 2, 4);
     let exc = args[1];

@@ -92,6 +92,8 @@ export class VM implements KeyProtocol {
   readonly threads: Threads;
   /** set by a switch: the loop resets its ticker for the tasklet switched in when it reloads */
   switched = false;
+  /** generator.send, which CALL_METHOD runs inline (set by the builtins) */
+  generatorSend: PyNative | null = null;
 
   constructor(host: Host) {
     this.host = host;
@@ -280,8 +282,23 @@ export class VM implements KeyProtocol {
     callee.back = caller;
     if ((callee.depth = caller.depth + 1) > this.recursionLimit) {
       callee.back = null;
+      // the caller raises it; the loop had not written it back (a store of a young frame into
+      // the VM on every call would cost the write barrier's slow path)
+      this.frame = caller;
       throw raise(RecursionError, 'maximum recursion depth exceeded');
     }
+  }
+
+  /** The loop's inline resumption of a suspended generator: `sent` pushed, linked above `caller`. */
+  private linkResumed(gen: PyGenerator, sent: Value, caller: Frame, cont: Cont): Frame {
+    const g = gen.frame;
+    g.regs[g.sp++] = sent;
+    gen.state = GenState.Running;
+    g.back = caller;
+    g.cont = cont;
+    g.contData = null;
+    g.depth = caller.depth + 1;
+    return g;
   }
 
   /** Binds call arguments into a fresh frame's locals with CPython's rules and messages. */
@@ -485,7 +502,7 @@ export class VM implements KeyProtocol {
       case Cont.ForNext:
         if (finished) {
           caller.sp--;
-          caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+          caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
           return PENDING;
         }
         return value;
@@ -495,7 +512,7 @@ export class VM implements KeyProtocol {
           const gen = caller.generator;
           if (gen) gen.yieldFrom = null;
           caller.regs[caller.sp++] = value;
-          caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+          caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
           return PENDING;
         }
         return value;
@@ -733,7 +750,8 @@ export class VM implements KeyProtocol {
           const ins = code[pc++];
           // after the fetch, so whatever the check raises is blamed on (and handled at) this instruction
           if (--ticker < 0 && !this.atomic && (ticker = this.periodic(frame, pc, sp)) < 0) continue outer;
-          const arg = ins >>> ARG_SHIFT;
+          // `let`: LOAD_FAST hands a LOAD_CONST's argument on to its case
+          let arg = ins >> ARG_SHIFT;
           switch (ins & OP_MASK) {
             case Op.NOP: break;
             case Op.POP_TOP: sp--; break;
@@ -746,46 +764,54 @@ export class VM implements KeyProtocol {
             case Op.ROT_FOUR: {
               const t = regs[sp - 1]; regs[sp - 1] = regs[sp - 2]; regs[sp - 2] = regs[sp - 3]; regs[sp - 3] = regs[sp - 4]; regs[sp - 4] = t; break;
             }
-            case Op.LOAD_CONST: regs[sp++] = consts[arg]; break;
             case Op.LOAD_FAST: {
               const v = regs[arg];
               if (v === undefined) throw raise(UnboundLocalError, `cannot access local variable '${frame.code.varnames[arg]}' where it is not associated with a value`);
               regs[sp++] = v;
-              // `n - 1`, `i < n`: a LOAD_CONST or bound LOAD_FAST right after is done here, one
+              // `i < n`, `n - 1`: a bound LOAD_FAST or a LOAD_CONST right after is done here, one
               // dispatch fewer (neither can raise then, so only a tracer could tell). It still
               // counts as an instruction, and not when a check is due (unless atomic holds the
               // checks off anyway), so that the watchdog interrupts at the same place with or
-              // without a tracer. After a small-int constant, `n - 1`, `n + 1` and `if n < 2:`
-              // finish here too, when the ticker covers every instruction they stand for.
+              // without a tracer.
               if (tracer === null && (ticker > 0 || this.atomic)) {
                 const next = code[pc];
                 const op = next & OP_MASK;
-                if (op === Op.LOAD_CONST) {
-                  const c = consts[next >>> ARG_SHIFT];
-                  pc++;
-                  ticker--;
-                  if (typeof v === 'number' && typeof c === 'number' && (ticker > 0 || this.atomic)) {
-                    const third = code[pc];
-                    const op3 = third & OP_MASK;
-                    if (op3 === Op.BINARY_SUBTRACT) {
-                      const r = v - c;
-                      if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; pc++; ticker--; break; }
-                    } else if (op3 === Op.BINARY_ADD) {
-                      const r = v + c;
-                      if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; pc++; ticker--; break; }
-                    } else if (op3 === Op.COMPARE_OP && (code[pc + 1] & OP_MASK) === Op.POP_JUMP_IF_FALSE && (ticker > 1 || this.atomic)) {
+                if (op === Op.LOAD_FAST) {
+                  const w = regs[next >> ARG_SHIFT];
+                  if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
+                  break;
+                }
+                if (op !== Op.LOAD_CONST) break;
+                // into LOAD_CONST's case, just below, which may finish the operator after it too
+                arg = next >> ARG_SHIFT;
+                pc++;
+                ticker--;
+              } else break;
+            }
+            // falls through
+            case Op.LOAD_CONST: {
+              const c = consts[arg];
+              // `x % 7`, `n - 1`, `k == 0` and a jump on it: finished here for small ints,
+              // counted one by one as LOAD_FAST's fused instructions are
+              if (typeof c === 'number' && tracer === null && (ticker > 0 || this.atomic)) {
+                const a = regs[sp - 1];
+                if (typeof a === 'number') {
+                  const next = code[pc];
+                  const op2 = next & OP_MASK;
+                  if (op2 === Op.COMPARE_OP) {
+                    if ((code[pc + 1] & OP_MASK) === Op.POP_JUMP_IF_FALSE && (ticker > 1 || this.atomic)) {
                       sp--;
-                      pc = compareNumbers(third >>> ARG_SHIFT, v, c) ? pc + 2 : code[pc + 1] >>> ARG_SHIFT;
+                      pc = compareNumbers(next >> ARG_SHIFT, a, c) ? pc + 2 : code[pc + 1] >> ARG_SHIFT;
                       ticker -= 2;
                       break;
                     }
+                  } else {
+                    const r = smallIntArith(op2, a, c);
+                    if (r !== undefined) { regs[sp - 1] = r; pc++; ticker--; break; }
                   }
-                  regs[sp++] = c;
-                } else if (op === Op.LOAD_FAST) {
-                  const w = regs[next >>> ARG_SHIFT];
-                  if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
                 }
               }
+              regs[sp++] = c;
               break;
             }
             case Op.STORE_FAST: {
@@ -796,9 +822,9 @@ export class VM implements KeyProtocol {
                 const next = code[pc];
                 const op = next & OP_MASK;
                 if (op === Op.LOAD_FAST) {
-                  const w = regs[next >>> ARG_SHIFT];
+                  const w = regs[next >> ARG_SHIFT];
                   if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
-                } else if (op === Op.JUMP_ABSOLUTE) { pc = next >>> ARG_SHIFT; ticker--; }
+                } else if (op === Op.JUMP_ABSOLUTE) { pc = next >> ARG_SHIFT; ticker--; }
               }
               break;
             }
@@ -900,26 +926,27 @@ export class VM implements KeyProtocol {
             case Op.LOAD_METHOD: {
               const obj = regs[sp - 1] as Value;
               const name = names[arg];
-              if (obj instanceof PyInstance) {
-                const site = consts.attrSites[arg];
-                if (site.cls === obj.cls && site.version === classVersion() &&
-                  (obj.dict.shape === site.absent || obj.dict.lacksFor(name, site))) {
-                  regs[sp - 1] = site.method;
-                  regs[sp++] = obj;
-                  break;
-                }
-              }
+              const site = consts.attrSites[arg];
               const cls = typeOf(obj);
+              // the method this site found for this type before (only an instance's own
+              // attribute can shadow it, and only instances with a dict are asked)
+              if (site.cls === cls && site.version === classVersion() &&
+                (!(obj instanceof PyInstance) || obj.dict.shape === site.absent || obj.dict.lacksFor(name, site))) {
+                regs[sp - 1] = site.method;
+                regs[sp++] = obj;
+                break;
+              }
               const m = lookup(cls, name);
               // an instance dict can shadow the method only where the type gives instances one
               // (str, int and the other primitives never do)
               if ((m instanceof PyFunction || (m instanceof PyNative && m.owner !== null)) &&
-                (obj instanceof PyInstance ? obj.dict.shape === consts.attrSites[arg].absent || obj.dict.lacksFor(name, consts.attrSites[arg])
+                (obj instanceof PyInstance ? obj.dict.shape === site.absent || obj.dict.lacksFor(name, site)
                   : typeof obj !== 'object' || obj === null ||
                     !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper) &&
                     (!cls.hasInstanceDict || !ops.instanceHas(obj, name)))) {
-                if (obj instanceof PyInstance) {
-                  const site = consts.attrSites[arg];
+                // remembered for a type whose values are all asked the same way: instances, or
+                // values that cannot have an attribute of their own
+                if (obj instanceof PyInstance || !cls.hasInstanceDict && !(obj instanceof PyClass || obj instanceof PyModule || obj instanceof PySuper)) {
                   site.cls = cls; site.version = classVersion(); site.method = m;
                 }
                 regs[sp - 1] = m;
@@ -1089,7 +1116,7 @@ export class VM implements KeyProtocol {
                 const next = code[pc];
                 if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null && (ticker > 0 || this.atomic)) {
                   sp--;
-                  pc = t ? pc + 1 : next >>> ARG_SHIFT;
+                  pc = t ? pc + 1 : next >> ARG_SHIFT;
                   ticker--;
                   break;
                 }
@@ -1162,24 +1189,23 @@ export class VM implements KeyProtocol {
                 if (v === DONE) { sp--; pc = arg; } else regs[sp++] = v;
                 break;
               }
-              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
+              frame.sp = sp; frame.pc = pc;
               if (it instanceof PyGenerator) {
                 if (it.state === GenState.Suspended && frame.depth < this.recursionLimit) {
                   // resume the generator without leaving the try: the common `for x in gen` case
-                  const g = it.frame;
-                  g.regs[g.sp++] = null;
-                  it.state = GenState.Running;
-                  g.back = frame; g.cont = Cont.ForNext; g.contData = null; g.depth = frame.depth + 1;
+                  const g = this.linkResumed(it, null, frame, Cont.ForNext);
                   frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
                   consts = g.code.runtime as ConstPool;
                   sp = g.sp; pc = g.pc;
                   break;
                 }
+                if (this.frame !== frame) this.frame = frame;
                 const r = this.resume(it, null, Cont.ForNext, null);
                 if (r === PENDING) continue outer;
                 regs[sp++] = r;
                 break;
               }
+              if (this.frame !== frame) this.frame = frame;
               const r = ops.iterNextSoft(this, it);
               if (r === PENDING) continue outer;
               if (r === DONE_VALUE) { sp--; pc = arg; break; }
@@ -1314,7 +1340,7 @@ export class VM implements KeyProtocol {
                   for (let i = 0; i < arg; i++) cr[i] = regs[sp - arg + i];
                   for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
                   sp -= arg + 1;
-                  frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
+                  frame.sp = sp; frame.pc = pc;
                   this.enter(callee, frame);
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
@@ -1338,7 +1364,7 @@ export class VM implements KeyProtocol {
                     for (let i = 0; i < arg; i++) cr[i + 1] = regs[sp - arg + i];
                     for (let i = arg + 1; i < argc; i++) cr[i] = init.defaults[i - argc + ndef];
                     sp -= arg + 1;
-                    frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
+                    frame.sp = sp; frame.pc = pc;
                     callee.cont = Cont.InitPush;
                     callee.contData = obj;
                     this.enter(callee, frame);
@@ -1363,6 +1389,16 @@ export class VM implements KeyProtocol {
               let args: Value[];
               if (self === undefined) {
                 args = argsFrom(regs, sp - arg, arg);
+              } else if (fn === this.generatorSend && arg === 1 && self instanceof PyGenerator &&
+                self.state === GenState.Suspended && frame.depth < this.recursionLimit) {
+                // `gen.send(v)`: resume the generator without leaving the try, as FOR_ITER does
+                const sent = regs[sp - 1] as Value;
+                frame.sp = sp - 3; frame.pc = pc;
+                const g = this.linkResumed(self, sent, frame, Cont.GenCall);
+                frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
+                consts = g.code.runtime as ConstPool;
+                sp = g.sp; pc = g.pc;
+                break;
               } else if (fn instanceof PyNative && fn.method !== null) {
                 // a builtin method: self apart, no argument-array juggling
                 const margs = argsFrom(regs, sp - arg, arg);
@@ -1378,7 +1414,7 @@ export class VM implements KeyProtocol {
                   const cr = callee.regs;
                   for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];
                   sp -= arg + 2;
-                  frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
+                  frame.sp = sp; frame.pc = pc;
                   this.enter(callee, frame);
                   const fcode = fn.code;
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
@@ -1463,7 +1499,7 @@ export class VM implements KeyProtocol {
 
             case Op.YIELD_VALUE: {
               const v = regs[--sp] as Value;
-              frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
+              frame.sp = sp; frame.pc = pc;
               const gen = frame.generator as PyGenerator;
               gen.state = GenState.Suspended;
               const caller = frame.back as Frame;
@@ -1822,14 +1858,14 @@ export class VM implements KeyProtocol {
       if (cont === Cont.Host || caller === null) throw exc;
       if (cont === Cont.ForNext && gen === null && isSubtype(exc.cls, StopIteration)) {
         caller.sp--;
-        caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+        caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
         return CONTINUE;
       }
       if (cont === Cont.Send && isSubtype(exc.cls, StopIteration)) {
         caller.sp--;
         if (caller.generator) caller.generator.yieldFrom = null;
         caller.regs[caller.sp++] = ops.stopIterationValue(exc);
-        caller.pc = caller.code.code[caller.pc - 1] >>> ARG_SHIFT;
+        caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
         return CONTINUE;
       }
       if (cont === Cont.GenClose && (isSubtype(exc.cls, GeneratorExit) || isSubtype(exc.cls, StopIteration))) {
@@ -1925,6 +1961,25 @@ const HOST_RESUME_CODE = new CodeObject(
 export const HOST_CODES: readonly CodeObject[] = [HOST_CALL_CODE, HOST_RESUME_CODE];
 
 export { PyDict, PySet, PyGenerator, GenState, BaseException, ImportError };
+
+/**
+ * `a OP b` for the opcode at hand when it is + - * or % and both operands and the answer are
+ * small ints, as the opcodes' own fast paths compute it; undefined sends it the long way.
+ */
+function smallIntArith(op: number, a: number, b: number): number | undefined {
+  let r: number;
+  switch (op) {
+    case Op.BINARY_ADD: case Op.INPLACE_ADD: r = a + b; break;
+    case Op.BINARY_SUBTRACT: case Op.INPLACE_SUBTRACT: r = a - b; break;
+    // not 0: it could be -0, which the long way makes 0
+    case Op.BINARY_MULTIPLY: r = a * b; if (r === 0) return undefined; break;
+    case Op.BINARY_MODULO:
+      // int32 operands: V8 then uses integer modulo instead of fmod
+      return (a | 0) === a && (b | 0) === b && a >= 0 && b > 0 ? (a | 0) % (b | 0) : undefined;
+    default: return undefined;
+  }
+  return r <= 9007199254740991 && r >= -9007199254740991 ? r : undefined;
+}
 
 /** COMPARE_OP's argument (`<` `<=` `==` `!=` `>` `>=`) applied to two small ints */
 function compareNumbers(op: number, a: number, b: number): boolean {

@@ -300,7 +300,7 @@ export class Scheduler {
       if ((waitingIn & 0xff) === Op.FOR_ITER && isStopIteration(value)) {
         // `for v in channel:` ends when StopIteration arrives instead of a value
         f.sp--;
-        f.pc = waitingIn >>> ARG_SHIFT;
+        f.pc = waitingIn >> ARG_SHIFT;
       } else vm.pendingThrow = value as PyException;
     } else if (how === Resume.Reraise) {
       target.tempval = null;
