@@ -7,7 +7,7 @@ import { Cont, Frame } from './frame.js';
 import { AttrSite } from './attrs.js';
 import {
   PENDING, Result, Slot, Value, PyObject, PyFunction, PyNative, PyBoundMethod, PyClass, PyCell, PyTuple, PyList,
-  PyFloat, PyException, PyNativeIter, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
+  PyFloat, PyException, PyNativeIter, PyRangeIter, PyListIter, EXHAUSTED, DONE, PySlice, PyBytes, NotImplemented, Ellipsis, PyModule, PyInstance,
   PyStaticMethod, PyClassMethod, PySuper, typeType, objectType, generatorType, dictType, Namespace, GlobalEntry,
 } from './values.js';
 import { PyDict, PySet, PyGenerator, GenState } from './objects.js';
@@ -1183,6 +1183,18 @@ export class VM implements KeyProtocol {
             }
             case Op.FOR_ITER: {
               const it = regs[sp - 1] as Value;
+              // range and list iterators step here, without a call
+              if (it instanceof PyRangeIter) {
+                const v = it.cur;
+                if (it.stride > 0 ? v < it.stop : v > it.stop) { it.cur = v + it.stride; regs[sp++] = v; } else { sp--; pc = arg; }
+                break;
+              }
+              if (it instanceof PyListIter) {
+                const items = it.list.items;
+                if (it.index < items.length) regs[sp++] = items[it.index++];
+                else { it.index = EXHAUSTED; sp--; pc = arg; }
+                break;
+              }
               if (it instanceof PyNativeIter) {
                 frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
                 const v = it.next();

@@ -8,6 +8,7 @@ import { AttrMap } from './attrs.js';
 import {
   PENDING, Result, Value, PyObject, PyClass, PyFloat, PyTuple, PyList, PyFunction, PyNative, PyBoundMethod,
   PyInstance, PyModule, PySlice, PyRange, PyProperty, PyStaticMethod, PyClassMethod, PySuper, PyNativeIter, DONE,
+  PyRangeIter, PyListIter,
   PyException, PyBytes, PyCell, NotImplemented, Ellipsis,
   intType, boolType, floatType, strType, objectType, typeType, tupleType, listType, dictType, noneType,
 } from './values.js';
@@ -1067,9 +1068,7 @@ export function isIterator(v: Value): boolean {
 /** iter(obj) for builtin containers, as a TypeScript iterator wrapped in a PyNativeIter. */
 export function nativeIter(vm: VM, obj: Value): PyNativeIter | undefined {
   if (obj instanceof PyList) {
-    const items = obj;
-    let i = 0;
-    return new PyNativeIter(() => (i < items.items.length ? items.items[i++] : DONE), listIteratorType);
+    return new PyListIter(obj, listIteratorType);
   }
   if (obj instanceof PyTuple) {
     const items = obj.items;
@@ -1081,12 +1080,7 @@ export function nativeIter(vm: VM, obj: Value): PyNativeIter | undefined {
     let i = 0;
     return new PyNativeIter(() => (i < chars.length ? chars[i++] : DONE), strIteratorType);
   }
-  if (obj instanceof PyRange) {
-    const { step, stop } = obj;
-    let cur = obj.start;
-    if (step > 0) return new PyNativeIter(() => { if (cur >= stop) return DONE; const v = cur; cur += step; return v; }, rangeIteratorType);
-    return new PyNativeIter(() => { if (cur <= stop) return DONE; const v = cur; cur += step; return v; }, rangeIteratorType);
-  }
+  if (obj instanceof PyRange) return new PyRangeIter(obj, rangeIteratorType);
   if (obj instanceof PyDict) return mapIterator(vm, obj, (e) => e.key, dictKeyIteratorType);
   if (obj instanceof PySet) {
     const order = setOrder(vm, obj);

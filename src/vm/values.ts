@@ -236,11 +236,52 @@ export class PySuper extends PyObject {
 export const DONE: unique symbol = Symbol('done');
 export class PyNativeIter extends PyObject {
   cls: PyClass;
-  constructor(readonly next: () => Value | typeof DONE, cls?: PyClass) {
+  constructor(private readonly step: () => Value | typeof DONE, cls?: PyClass) {
     super();
     this.cls = cls ?? iteratorType;
   }
+  next(): Value | typeof DONE {
+    return this.step();
+  }
 }
+
+const NO_STEP = (): typeof DONE => DONE;
+
+/** range()'s iterator: FOR_ITER steps it inline, everything else calls next() */
+export class PyRangeIter extends PyNativeIter {
+  cur: number;
+  readonly stop: number;
+  readonly stride: number;
+  constructor(r: PyRange, cls: PyClass) {
+    super(NO_STEP, cls);
+    this.cur = r.start;
+    this.stop = r.stop;
+    this.stride = r.step;
+  }
+  override next(): Value | typeof DONE {
+    const v = this.cur;
+    if (this.stride > 0 ? v >= this.stop : v <= this.stop) return DONE;
+    this.cur = v + this.stride;
+    return v;
+  }
+}
+
+/** a list's iterator: it sees the list change while it runs, as CPython's does */
+export class PyListIter extends PyNativeIter {
+  index = 0;
+  constructor(readonly list: PyList, cls: PyClass) {
+    super(NO_STEP, cls);
+  }
+  override next(): Value | typeof DONE {
+    const items = this.list.items;
+    if (this.index < items.length) return items[this.index++];
+    this.index = EXHAUSTED;
+    return DONE;
+  }
+}
+
+/** past any list's end, for good (still a small int, so the field stays one) */
+export const EXHAUSTED = 0x3fffffff;
 
 export class PyBytes extends PyObject {
   get cls(): PyClass { return bytesType; }
