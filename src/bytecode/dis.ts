@@ -2,7 +2,7 @@
 // targets marked `>>`, opnames, arguments with their resolved values, handlers, and nested
 // code objects after their parent.
 import { CodeObject, Const, isCode } from './code.js';
-import { OPCODES, OP_MASK, ARG_SHIFT, CMP_OPS, binOpLabel } from './opcodes.js';
+import { Ins, OPCODES, CMP_OPS, binOpLabel } from './opcodes.js';
 
 function lineStarts(source: string): number[] {
   const t = [0];
@@ -76,15 +76,15 @@ function disassembleOne(code: CodeObject): string {
   const targets = new Set<number>();
   for (let pc = 0; pc < code.code.length; pc++) {
     const ins = code.code[pc];
-    if (OPCODES[ins & OP_MASK].operand === 'jump') targets.add(ins >> ARG_SHIFT);
+    if (OPCODES[ins & Ins.OP_MASK].operand === 'jump') targets.add(ins >> Ins.ARG_SHIFT);
   }
   for (const h of code.handlers) targets.add(h.target);
   let out = '';
   let lastLine = -1;
   for (let pc = 0; pc < code.code.length; pc++) {
     const ins = code.code[pc];
-    const op = ins & OP_MASK;
-    const arg = ins >> ARG_SHIFT;
+    const op = ins & Ins.OP_MASK;
+    const arg = ins >> Ins.ARG_SHIFT;
     const line = lineAt(starts, code.positions[pc]);
     let prefix = '    ';
     if (line !== lastLine) {

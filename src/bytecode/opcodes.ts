@@ -243,12 +243,16 @@ export function stackEffect(op: number, arg: number, jump: boolean): number {
  * argument stays below 2**23, so `ins >> ARG_SHIFT` is a non-negative int32: `>>>` would make
  * it a uint32, which V8 keeps as a double in the loop (pc with it), converting on every jump.
  */
-export const ARG_SHIFT = 8;
-export const OP_MASK = 0xff;
-const MAX_ARG = (1 << (31 - ARG_SHIFT)) - 1;
+export const enum Ins {
+  ARG_SHIFT = 8,
+  OP_MASK = 0xff,
+  // a const enum, so that bundling writes the numbers into the loop: a module-level const stays
+  // a closure variable that V8 loads and checks at every instruction
+}
+const MAX_ARG = (1 << (31 - Ins.ARG_SHIFT)) - 1;
 export function encode(op: number, arg: number): number {
   if (arg > MAX_ARG) throw new RangeError(`an instruction argument above ${MAX_ARG}: the code object is too large`);
-  return op | (arg << ARG_SHIFT);
+  return op | (arg << Ins.ARG_SHIFT);
 }
 
 // ---- operand vocabularies -------------------------------------------------------------

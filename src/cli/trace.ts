@@ -1,7 +1,7 @@
 // `spy trace` / `spy run --trace`: one line per executed instruction — step, thread, tasklet,
 // function, file:line, offset, opname, argument with its value, top of the stack — with the
 // scheduling events (vm/events.ts) on lines of their own between them.
-import { OPCODES, OP_MASK, ARG_SHIFT } from '../bytecode/opcodes.js';
+import { Ins, OPCODES } from '../bytecode/opcodes.js';
 import { constRepr } from '../bytecode/dis.js';
 import type { VM } from '../vm/interp.js';
 import type { Frame } from '../vm/frame.js';
@@ -66,9 +66,9 @@ function operand(vm: VM, frame: Frame, op: number, arg: number): string {
 export function traceLine(vm: VM, frame: Frame, pc: number, sp: number): string {
   const code = frame.code;
   const ins = code.code[pc];
-  const op = ins & OP_MASK;
+  const op = ins & Ins.OP_MASK;
   const top = sp > code.varnames.length ? short(vm, frame.regs[sp - 1]) : '';
-  return `${code.filename}:${positionLine(code, pc)} ${code.name} ${String(pc).padStart(4)} ${OPCODES[op].name.padEnd(20)} ${operand(vm, frame, op, ins >> ARG_SHIFT).padEnd(16)} | ${top}\n`;
+  return `${code.filename}:${positionLine(code, pc)} ${code.name} ${String(pc).padStart(4)} ${OPCODES[op].name.padEnd(20)} ${operand(vm, frame, op, ins >> Ins.ARG_SHIFT).padEnd(16)} | ${top}\n`;
 }
 
 /** One traced run: numbers the steps and the tasklets, filters, and formats. */
@@ -125,7 +125,7 @@ export class Trace {
       if (!(code.filename.endsWith(f.lines.file) && line >= f.lines.from && line <= f.lines.to)) return;
     }
     const ins = code.code[pc];
-    const op = ins & OP_MASK;
+    const op = ins & Ins.OP_MASK;
     const top = sp > code.varnames.length ? short(vm, frame.regs[sp - 1]) : '';
     let fixed = this.fixed.get(code);
     if (fixed === undefined) { fixed = []; this.fixed.set(code, fixed); }
@@ -134,7 +134,7 @@ export class Trace {
       const p = this.paint;
       head = fixed[pc] = `${code.name} ${p.dim(`${code.filename}:${positionLine(code, pc)}`)} @${pc} ${p.op(OPCODES[op].name)} `;
     }
-    this.out(`${String(step).padStart(7)} T${thread} t${tasklet} ${head}${operand(vm, frame, op, ins >> ARG_SHIFT)} | ${top}\n`);
+    this.out(`${String(step).padStart(7)} T${thread} t${tasklet} ${head}${operand(vm, frame, op, ins >> Ins.ARG_SHIFT)} | ${top}\n`);
   };
 
   /** The events hook: one line per scheduling event. */

@@ -6,7 +6,7 @@ import type * as A from './ast.js';
 import { SpySyntaxError } from './diagnostics.js';
 import { Scope, ScopeTable } from './scope.js';
 import {
-  Op, encode, stackEffect, OP_MASK, ARG_SHIFT, OPCODES, Cmp, binOpIndex, INPLACE_BASE,
+  Ins, Op, encode, stackEffect, OPCODES, Cmp, binOpIndex, INPLACE_BASE,
   MF_DEFAULTS, MF_KWDEFAULTS, MF_CLOSURE,
 } from '../bytecode/opcodes.js';
 import {
@@ -129,7 +129,7 @@ export class CodeGen {
     this.u = this.units[this.units.length - 1];
     // resolve labels
     for (const [at, label] of u.labelRefs) {
-      u.code[at] = encode(u.code[at] & OP_MASK, label.pos);
+      u.code[at] = encode(u.code[at] & Ins.OP_MASK, label.pos);
     }
     const handlers: Handler[] = [];
     const handlerIds = new Map<HandlerRegion, number>();
@@ -1237,8 +1237,8 @@ function computeMaxStack(code: Int32Array, handlers: readonly Handler[], _nlocal
   while (work.length) {
     const pc = work.pop() as number;
     const ins = code[pc];
-    const op = ins & OP_MASK;
-    const arg = ins >> ARG_SHIFT;
+    const op = ins & Ins.OP_MASK;
+    const arg = ins >> Ins.ARG_SHIFT;
     const d = depthAt[pc];
     const after = d + stackEffect(op, arg, false);
     if (after > max) max = after;

@@ -11,7 +11,7 @@ import type { VM, Tracer } from '../vm/interp.js';
 import { HOST_CODES } from '../vm/interp.js';
 import type { Frame } from '../vm/frame.js';
 import { CodeObject } from '../bytecode/code.js';
-import { Op, OP_MASK } from '../bytecode/opcodes.js';
+import { Ins, Op } from '../bytecode/opcodes.js';
 import { TASKLET_CODES } from '../vm/tasklet.js';
 import { positionLine, lineOf } from '../vm/traceback.js';
 import { fn, method, arity, toSmallInt } from './native.js';
@@ -183,7 +183,7 @@ export function installSettrace(vm: VM): void {
     }
     p.lastPc = pc;
     if (p.traceOpcodes && p.trace !== null) local(p, 'opcode', null);
-    const op = code.code[pc] & OP_MASK;
+    const op = code.code[pc] & Ins.OP_MASK;
     if ((op === Op.RETURN_VALUE || op === Op.YIELD_VALUE) && p.trace !== null) local(p, 'return', frame.regs[sp - 1] as Value);
     if (op === Op.YIELD_VALUE) {
       // each resumption of a generator is a new 'call'

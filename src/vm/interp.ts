@@ -1,7 +1,7 @@
 // The eval loop and the call machinery around it. One switch with hot state in locals; spy calls
 // link frames instead of recursing in TypeScript; natives that switch or push a frame return
 // PENDING and the loop reloads; one catch is the only unwind path (STYLE.md 2-6).
-import { Op, OP_MASK, ARG_SHIFT, INPLACE_BASE, binOpIndex } from '../bytecode/opcodes.js';
+import { Ins, Op, INPLACE_BASE, binOpIndex } from '../bytecode/opcodes.js';
 import { CodeObject, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS, Const, isCode } from '../bytecode/code.js';
 import { Cont, Frame } from './frame.js';
 import { AttrSite } from './attrs.js';
@@ -502,7 +502,7 @@ export class VM implements KeyProtocol {
       case Cont.ForNext:
         if (finished) {
           caller.sp--;
-          caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
+          caller.pc = caller.code.code[caller.pc - 1] >> Ins.ARG_SHIFT;
           return PENDING;
         }
         return value;
@@ -512,7 +512,7 @@ export class VM implements KeyProtocol {
           const gen = caller.generator;
           if (gen) gen.yieldFrom = null;
           caller.regs[caller.sp++] = value;
-          caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
+          caller.pc = caller.code.code[caller.pc - 1] >> Ins.ARG_SHIFT;
           return PENDING;
         }
         return value;
@@ -715,6 +715,10 @@ export class VM implements KeyProtocol {
    * before anything that may call out, switch or throw (and read again after): storing a young
    * frame into the long-lived VM on every call and return took the write barrier's slow path,
    * about 8 % of fib.py.
+   *
+   * Every value pc, sp and ticker take is an int32 by construction (`| 0` where it comes from
+   * a field or a call), so V8 keeps the three untagged in registers instead of checking and
+   * retagging them at every instruction.
    */
   run(): Value {
     let frame = this.frame as Frame;
@@ -722,9 +726,9 @@ export class VM implements KeyProtocol {
     let regs: Slot[] = frame.regs;
     let consts: ConstPool = this.constValues(frame.code);
     let names: readonly string[] = frame.code.names;
-    let sp = frame.sp;
-    let pc = frame.pc;
-    let ticker = this.checkInterval;
+    let sp = frame.sp | 0;
+    let pc = frame.pc | 0;
+    let ticker = this.checkInterval | 0;
     let tracer = this.tracer;
 
     outer: for (;;) {
@@ -733,9 +737,9 @@ export class VM implements KeyProtocol {
       regs = frame.regs;
       consts = this.constValues(frame.code);
       names = frame.code.names;
-      sp = frame.sp;
-      pc = frame.pc;
-      if (this.switched) { ticker = this.scheduler.tickerAfterSwitch(ticker); this.switched = false; }
+      sp = frame.sp | 0;
+      pc = frame.pc | 0;
+      if (this.switched) { ticker = this.scheduler.tickerAfterSwitch(ticker) | 0; this.switched = false; }
       // sys.settrace (or a REPL's :trace) changes it from a native, which then makes the loop reload
       tracer = this.tracer;
       try {
@@ -749,10 +753,10 @@ export class VM implements KeyProtocol {
           if (tracer !== null) { frame.sp = sp; this.frame = frame; tracer(this, frame, pc, sp); }
           const ins = code[pc++];
           // after the fetch, so whatever the check raises is blamed on (and handled at) this instruction
-          if (--ticker < 0 && !this.atomic && (ticker = this.periodic(frame, pc, sp)) < 0) continue outer;
+          if (--ticker < 0 && !this.atomic && (ticker = this.periodic(frame, pc, sp) | 0) < 0) continue outer;
           // `let`: LOAD_FAST hands a LOAD_CONST's argument on to its case
-          let arg = ins >> ARG_SHIFT;
-          switch (ins & OP_MASK) {
+          let arg = ins >> Ins.ARG_SHIFT;
+          switch (ins & Ins.OP_MASK) {
             case Op.NOP: break;
             case Op.POP_TOP: sp--; break;
             case Op.DUP_TOP: regs[sp] = regs[sp - 1]; sp++; break;
@@ -775,15 +779,15 @@ export class VM implements KeyProtocol {
               // without a tracer.
               if (tracer === null && (ticker > 0 || this.atomic)) {
                 const next = code[pc];
-                const op = next & OP_MASK;
+                const op = next & Ins.OP_MASK;
                 if (op === Op.LOAD_FAST) {
-                  const w = regs[next >> ARG_SHIFT];
+                  const w = regs[next >> Ins.ARG_SHIFT];
                   if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
                   break;
                 }
                 if (op !== Op.LOAD_CONST) break;
                 // into LOAD_CONST's case, just below, which may finish the operator after it too
-                arg = next >> ARG_SHIFT;
+                arg = next >> Ins.ARG_SHIFT;
                 pc++;
                 ticker--;
               } else break;
@@ -797,11 +801,11 @@ export class VM implements KeyProtocol {
                 const a = regs[sp - 1];
                 if (typeof a === 'number') {
                   const next = code[pc];
-                  const op2 = next & OP_MASK;
+                  const op2 = next & Ins.OP_MASK;
                   if (op2 === Op.COMPARE_OP) {
-                    if ((code[pc + 1] & OP_MASK) === Op.POP_JUMP_IF_FALSE && (ticker > 1 || this.atomic)) {
+                    if ((code[pc + 1] & Ins.OP_MASK) === Op.POP_JUMP_IF_FALSE && (ticker > 1 || this.atomic)) {
                       sp--;
-                      pc = compareNumbers(next >> ARG_SHIFT, a, c) ? pc + 2 : code[pc + 1] >> ARG_SHIFT;
+                      pc = compareNumbers(next >> Ins.ARG_SHIFT, a, c) ? pc + 2 : code[pc + 1] >> Ins.ARG_SHIFT;
                       ticker -= 2;
                       break;
                     }
@@ -820,11 +824,11 @@ export class VM implements KeyProtocol {
               // (counted as above)
               if (tracer === null && (ticker > 0 || this.atomic)) {
                 const next = code[pc];
-                const op = next & OP_MASK;
+                const op = next & Ins.OP_MASK;
                 if (op === Op.LOAD_FAST) {
-                  const w = regs[next >> ARG_SHIFT];
+                  const w = regs[next >> Ins.ARG_SHIFT];
                   if (w !== undefined) { regs[sp++] = w; pc++; ticker--; }
-                } else if (op === Op.JUMP_ABSOLUTE) { pc = next >> ARG_SHIFT; ticker--; }
+                } else if (op === Op.JUMP_ABSOLUTE) { pc = next >> Ins.ARG_SHIFT; ticker--; }
               }
               break;
             }
@@ -1022,7 +1026,7 @@ export class VM implements KeyProtocol {
                 if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; break; }
               } else if (typeof a === 'string' && typeof b === 'string') { regs[sp - 1] = a + b; break; }
               frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
-              const r = ops.binaryOp(this, (ins & OP_MASK) === Op.INPLACE_ADD ? INPLACE_BASE + BIN_ADD : BIN_ADD, a, b);
+              const r = ops.binaryOp(this, (ins & Ins.OP_MASK) === Op.INPLACE_ADD ? INPLACE_BASE + BIN_ADD : BIN_ADD, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
               break;
@@ -1034,7 +1038,7 @@ export class VM implements KeyProtocol {
                 if (r <= 9007199254740991 && r >= -9007199254740991) { regs[sp - 1] = r; break; }
               }
               frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
-              const r = ops.binaryOp(this, (ins & OP_MASK) === Op.INPLACE_SUBTRACT ? INPLACE_BASE + BIN_SUB : BIN_SUB, a, b);
+              const r = ops.binaryOp(this, (ins & Ins.OP_MASK) === Op.INPLACE_SUBTRACT ? INPLACE_BASE + BIN_SUB : BIN_SUB, a, b);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
               break;
@@ -1094,9 +1098,9 @@ export class VM implements KeyProtocol {
             }
             case Op.UNARY_NEGATIVE: case Op.UNARY_POSITIVE: case Op.UNARY_INVERT: {
               const a = regs[sp - 1] as Value;
-              if (typeof a === 'number' && (ins & OP_MASK) === Op.UNARY_NEGATIVE && a !== 0) { regs[sp - 1] = -a; break; }
+              if (typeof a === 'number' && (ins & Ins.OP_MASK) === Op.UNARY_NEGATIVE && a !== 0) { regs[sp - 1] = -a; break; }
               frame.sp = --sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
-              const r = ops.unaryOp(this, ins & OP_MASK, a);
+              const r = ops.unaryOp(this, ins & Ins.OP_MASK, a);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
               break;
@@ -1114,9 +1118,9 @@ export class VM implements KeyProtocol {
                 // a conditional jump right after is taken here, one dispatch fewer (CPython's
                 // COMPARE_AND_BRANCH); the jump cannot raise, so only a tracer could tell
                 const next = code[pc];
-                if ((next & OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null && (ticker > 0 || this.atomic)) {
+                if ((next & Ins.OP_MASK) === Op.POP_JUMP_IF_FALSE && tracer === null && (ticker > 0 || this.atomic)) {
                   sp--;
-                  pc = t ? pc + 1 : next >> ARG_SHIFT;
+                  pc = t ? pc + 1 : next >> Ins.ARG_SHIFT;
                   ticker--;
                   break;
                 }
@@ -1208,7 +1212,7 @@ export class VM implements KeyProtocol {
                   const g = this.linkResumed(it, null, frame, Cont.ForNext);
                   frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
                   consts = g.code.runtime as ConstPool;
-                  sp = g.sp; pc = g.pc;
+                  sp = g.sp | 0; pc = g.pc | 0;
                   break;
                 }
                 if (this.frame !== frame) this.frame = frame;
@@ -1296,7 +1300,7 @@ export class VM implements KeyProtocol {
             case Op.DICT_UPDATE: case Op.DICT_MERGE: {
               const m = regs[--sp] as Value;
               frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
-              ops.dictUpdate(this, regs[sp - arg] as PyDict, m, (ins & OP_MASK) === Op.DICT_MERGE);
+              ops.dictUpdate(this, regs[sp - arg] as PyDict, m, (ins & Ins.OP_MASK) === Op.DICT_MERGE);
               break;
             }
             case Op.LIST_TO_TUPLE: regs[sp - 1] = new PyTuple((regs[sp - 1] as PyList).items); break;
@@ -1357,7 +1361,7 @@ export class VM implements KeyProtocol {
                   // switch to the callee without leaving the try: the call fast path
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
-                  sp = callee.sp; pc = 0;
+                  sp = callee.sp | 0; pc = 0;
                   break;
                 }
               }
@@ -1382,7 +1386,7 @@ export class VM implements KeyProtocol {
                     this.enter(callee, frame);
                     frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                     consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
-                    sp = callee.sp; pc = 0;
+                    sp = callee.sp | 0; pc = 0;
                     break;
                   }
                 }
@@ -1409,7 +1413,7 @@ export class VM implements KeyProtocol {
                 const g = this.linkResumed(self, sent, frame, Cont.GenCall);
                 frame = g; code = g.code.code; regs = g.regs; names = g.code.names;
                 consts = g.code.runtime as ConstPool;
-                sp = g.sp; pc = g.pc;
+                sp = g.sp | 0; pc = g.pc | 0;
                 break;
               } else if (fn instanceof PyNative && fn.method !== null) {
                 // a builtin method: self apart, no argument-array juggling
@@ -1431,7 +1435,7 @@ export class VM implements KeyProtocol {
                   const fcode = fn.code;
                   frame = callee; code = fcode.code; regs = cr; names = fcode.names;
                   consts = (fcode.runtime as ConstPool | null) ?? this.constValues(fcode);
-                  sp = callee.sp; pc = 0;
+                  sp = callee.sp | 0; pc = 0;
                   break;
                 }
                 args = argsFrom(regs, sp - arg - 1, arg + 1);
@@ -1494,7 +1498,7 @@ export class VM implements KeyProtocol {
                 const out = cont === Cont.Push ? v : frame.contData as Value;
                 frame = c; code = c.code.code; regs = c.regs; names = c.code.names;
                 consts = c.code.runtime as ConstPool;
-                sp = c.sp; pc = c.pc;
+                sp = c.sp | 0; pc = c.pc | 0;
                 regs[sp++] = out;
                 break;
               }
@@ -1502,7 +1506,7 @@ export class VM implements KeyProtocol {
               // from it if complete() throws
               const data = frame.contData;
               this.frame = caller;
-              if (caller !== null) { frame = caller; sp = caller.sp; pc = caller.pc; }
+              if (caller !== null) { frame = caller; sp = caller.sp | 0; pc = caller.pc | 0; }
               const r = this.complete(c, cont, data, v, gen !== null);
               if (r !== PENDING) c.regs[c.sp++] = r;
               continue outer;
@@ -1521,12 +1525,12 @@ export class VM implements KeyProtocol {
                 // a yielded value is simply pushed for these callers: switch without leaving the try
                 frame = caller; code = caller.code.code; regs = caller.regs; names = caller.code.names;
                 consts = caller.code.runtime as ConstPool;
-                sp = caller.sp; pc = caller.pc;
+                sp = caller.sp | 0; pc = caller.pc | 0;
                 regs[sp++] = v;
                 break;
               }
               const data = frame.contData;
-              this.frame = frame = caller; sp = caller.sp; pc = caller.pc;  // as in RETURN_VALUE
+              this.frame = frame = caller; sp = caller.sp | 0; pc = caller.pc | 0;  // as in RETURN_VALUE
               const r = this.complete(caller, yc, data, v, false);
               if (r !== PENDING) caller.regs[caller.sp++] = r;
               continue outer;
@@ -1670,7 +1674,7 @@ export class VM implements KeyProtocol {
               break;
             }
             default:
-              throw raise(SystemError, `unknown opcode ${ins & OP_MASK}`);
+              throw raise(SystemError, `unknown opcode ${ins & Ins.OP_MASK}`);
           }
         }
       } catch (err) {
@@ -1870,14 +1874,14 @@ export class VM implements KeyProtocol {
       if (cont === Cont.Host || caller === null) throw exc;
       if (cont === Cont.ForNext && gen === null && isSubtype(exc.cls, StopIteration)) {
         caller.sp--;
-        caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
+        caller.pc = caller.code.code[caller.pc - 1] >> Ins.ARG_SHIFT;
         return CONTINUE;
       }
       if (cont === Cont.Send && isSubtype(exc.cls, StopIteration)) {
         caller.sp--;
         if (caller.generator) caller.generator.yieldFrom = null;
         caller.regs[caller.sp++] = ops.stopIterationValue(exc);
-        caller.pc = caller.code.code[caller.pc - 1] >> ARG_SHIFT;
+        caller.pc = caller.code.code[caller.pc - 1] >> Ins.ARG_SHIFT;
         return CONTINUE;
       }
       if (cont === Cont.GenClose && (isSubtype(exc.cls, GeneratorExit) || isSubtype(exc.cls, StopIteration))) {
@@ -1962,7 +1966,7 @@ function listNames(names: string[]): string {
 /** The entry frame of a nested call: `fn(*args, **kwargs)` then return to the host. */
 const HOST_CALL_CODE = new CodeObject(
   '<host>', '<host>', '<host>', '', 0, 0, 0, 0, [], [], [], [], [], [],
-  Int32Array.from([Op.CALL_FUNCTION_EX | (1 << ARG_SHIFT), Op.RETURN_VALUE]),
+  Int32Array.from([Op.CALL_FUNCTION_EX | (1 << Ins.ARG_SHIFT), Op.RETURN_VALUE]),
   Int32Array.from([0, 0]), [], Int32Array.from([-1, -1]), 4, 0, null,
 );
 /** The entry frame under a frame a native pushed: return whatever it leaves on the stack. */

@@ -2,7 +2,7 @@
 // of its chain while it is not running — and a switch just changes which chain the loop runs.
 // The runnables form a ring whose head is the current tasklet, as in Stackless.
 import { CodeObject } from '../bytecode/code.js';
-import { Op, ARG_SHIFT } from '../bytecode/opcodes.js';
+import { Ins, Op } from '../bytecode/opcodes.js';
 import { Cont, Frame } from './frame.js';
 import { PyClass, PyObject, PyTuple, Value, PENDING, PyException, nativeClass } from './values.js';
 import { raise, newException, RuntimeError, TaskletExit } from './errors.js';
@@ -76,7 +76,7 @@ export class Tasklet extends PyObject {
 /** The bottom frame of a tasklet: `func(*args, **kw)`, then the TaskletEnd continuation. */
 const TASKLET_BOOT_CODE = new CodeObject(
   '<tasklet>', '<tasklet>', '<tasklet>', '', 0, 0, 0, 0, [], [], [], [], [], [],
-  Int32Array.from([Op.CALL_FUNCTION_EX | (1 << ARG_SHIFT), Op.RETURN_VALUE]),
+  Int32Array.from([Op.CALL_FUNCTION_EX | (1 << Ins.ARG_SHIFT), Op.RETURN_VALUE]),
   Int32Array.from([0, 0]), [], Int32Array.from([-1, -1]), 4, 0, null,
 );
 export const TASKLET_CODES: readonly CodeObject[] = [TASKLET_BOOT_CODE];
@@ -300,7 +300,7 @@ export class Scheduler {
       if ((waitingIn & 0xff) === Op.FOR_ITER && isStopIteration(value)) {
         // `for v in channel:` ends when StopIteration arrives instead of a value
         f.sp--;
-        f.pc = waitingIn >> ARG_SHIFT;
+        f.pc = waitingIn >> Ins.ARG_SHIFT;
       } else vm.pendingThrow = value as PyException;
     } else if (how === Resume.Reraise) {
       target.tempval = null;

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { compileModule, compileInteractive } from '../../src/compiler/compile.js';
 import { CodeObject, isCode, CO_GENERATOR, CO_VARARGS, CO_VARKEYWORDS } from '../../src/bytecode/code.js';
-import { OPCODES, OP_MASK } from '../../src/bytecode/opcodes.js';
+import { Ins, OPCODES } from '../../src/bytecode/opcodes.js';
 import { isSyntaxFault } from '../../src/compiler/diagnostics.js';
 
 function code(src: string): CodeObject {
@@ -18,7 +18,7 @@ function child(co: CodeObject, name: string): CodeObject {
 }
 
 function ops(co: CodeObject): string[] {
-  return [...co.code].map((ins) => OPCODES[ins & OP_MASK].name);
+  return [...co.code].map((ins) => OPCODES[ins & Ins.OP_MASK].name);
 }
 
 function fault(src: string): { msg: string; offset: number } {
@@ -89,7 +89,7 @@ describe('code objects', () => {
     const m = code('try:\n    a()\nexcept E:\n    b()\nelse:\n    c()\n');
     expect(m.handlers.length).toBeGreaterThan(0);
     const names = m.names;
-    const callOf = (n: string): number => [...m.code].findIndex((ins, i) => OPCODES[ins & OP_MASK].name === 'LOAD_NAME' && m.names[ins >>> 8] === n && i >= 0);
+    const callOf = (n: string): number => [...m.code].findIndex((ins, i) => OPCODES[ins & Ins.OP_MASK].name === 'LOAD_NAME' && m.names[ins >>> 8] === n && i >= 0);
     expect(m.handlerAt[callOf('a')]).toBeGreaterThanOrEqual(0);
     expect(m.handlerAt[callOf('c')]).toBe(-1);
     expect(names).toContain('E');
@@ -97,7 +97,7 @@ describe('code objects', () => {
 
   it('inlines finally bodies on the return path, outside the finally handler', () => {
     const f = child(code('def f():\n    try:\n        return 1\n    finally:\n        g()\n'), 'f');
-    const loads = [...f.code].map((ins, i) => [OPCODES[ins & OP_MASK].name, i] as const).filter(([n]) => n === 'LOAD_GLOBAL');
+    const loads = [...f.code].map((ins, i) => [OPCODES[ins & Ins.OP_MASK].name, i] as const).filter(([n]) => n === 'LOAD_GLOBAL');
     expect(loads.length).toBeGreaterThanOrEqual(2); // g() on the return path and on the exception path
     // an exception in the return path's copy must not run the finally body a second time
     expect(f.handlerAt[loads[0][1]]).toBe(-1);
