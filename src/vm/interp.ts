@@ -994,7 +994,7 @@ export class VM implements KeyProtocol {
                 const i = k < 0 ? k + items.length : k;
                 if (i >= 0 && i < items.length) { items[i] = v; break; }
               } else if (c instanceof PyDict && c.cls === dictType && typeof k === 'string') {
-                c.table.set(k, v, this);
+                c.table.setStr(k, v);
                 break;
               }
               frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
@@ -1140,6 +1140,11 @@ export class VM implements KeyProtocol {
             }
             case Op.CONTAINS_OP: {
               const c = regs[--sp] as Value, item = regs[--sp] as Value;
+              if (c instanceof PyDict && c.cls === dictType && typeof item === 'string') {
+                // `key in d` for a plain dict and a str key, as BINARY_SUBSCR's fast path
+                regs[sp++] = c.table.map.has(item) !== (arg === 1);
+                break;
+              }
               frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
               const r = ops.contains(this, c, item, arg === 1);
               if (r === PENDING) continue outer;
@@ -1394,7 +1399,8 @@ export class VM implements KeyProtocol {
               const args = argsFrom(regs, sp - arg, arg);
               sp -= arg + 1;
               frame.sp = sp; frame.pc = pc; if (this.frame !== frame) this.frame = frame;
-              const r = fn instanceof PyNative ? fn.fn(args, null) : this.call(fn as Value, args, null);
+              const r = fn instanceof PyNative ? fn.fn(args, null)
+                : fn instanceof PyClass && fn.callFast !== null ? fn.callFast(args, null) : this.call(fn as Value, args, null);
               if (r === PENDING) continue outer;
               regs[sp++] = r;
               break;
