@@ -1351,11 +1351,11 @@ export class VM implements KeyProtocol {
             }
             case Op.CALL_FUNCTION: {
               const fn = regs[sp - arg - 1];
-              if (fn instanceof PyFunction && fn.simple) {
+              if (fn instanceof PyFunction && fn.exactArgs >= 0) {
                 const fcode = fn.code;
-                const argc = fcode.argcount;
-                const ndef = fn.defaults.length;
-                if (arg <= argc && arg >= argc - ndef && !(fcode.flags & CO_GENERATOR)) {
+                const argc = fn.exactArgs;
+                const ndef = arg === argc ? 0 : fn.defaults.length;
+                if (arg <= argc && arg >= argc - ndef) {
                   const callee = new Frame(fcode, fn.globals, null, fn.closure, fn);
                   const cr = callee.regs;
                   for (let i = 0; i < arg; i++) cr[i] = regs[sp - arg + i];
@@ -1431,7 +1431,7 @@ export class VM implements KeyProtocol {
                 regs[sp++] = r;
                 break;
               } else {
-                if (fn instanceof PyFunction && fn.simple && arg + 1 === fn.code.argcount && !(fn.code.flags & CO_GENERATOR)) {
+                if (fn instanceof PyFunction && arg + 1 === fn.exactArgs) {
                   const callee = new Frame(fn.code, fn.globals, null, fn.closure, fn);
                   const cr = callee.regs;
                   for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];

@@ -2,7 +2,7 @@
 // bool a JS boolean and None `null` — so the hot loop never boxes them (DESIGN.md decision 8).
 // Everything else is a heap object whose `cls` names its spy type. Hot objects set every field
 // in the constructor, in one order.
-import type { CodeObject } from '../bytecode/code.js';
+import { CO_GENERATOR, type CodeObject } from '../bytecode/code.js';
 import { AttrMap } from './attrs.js';
 
 export type Value = number | bigint | string | boolean | null | PyObject;
@@ -154,6 +154,9 @@ export class PyFunction extends PyObject {
   module: Value;
   /** plain positional signature without cells: the CALL fast path applies */
   readonly simple: boolean;
+  /** for a simple function that is not a generator, its argument count (else -1): a call with
+   * exactly that many positional arguments just copies them into the new frame */
+  readonly exactArgs: number;
   constructor(
     readonly code: CodeObject,
     readonly globals: Map<string, Value>,
@@ -170,6 +173,7 @@ export class PyFunction extends PyObject {
     this.doc = code.docstring;
     this.module = globals.get('__name__') ?? null;
     this.simple = code.kwonlyCount === 0 && (code.flags & 3) === 0 && code.cellvars.length === 0;
+    this.exactArgs = this.simple && (code.flags & CO_GENERATOR) === 0 ? code.argcount : -1;
   }
 }
 
