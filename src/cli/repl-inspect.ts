@@ -78,8 +78,7 @@ function stateOf(vm: VM, t: Tasklet): string {
   let s: string;
   if (t === sched.current) s = 'running';
   else if (t.blockedOn !== null) {
-    const ch = t.blockedOn as { waitingSend?: Set<Tasklet> };
-    s = ch.waitingSend?.has(t) ? 'blocked sending on a channel' : 'blocked receiving on a channel';
+    s = t.blockedSending ? 'blocked sending on a channel' : 'blocked receiving on a channel';
   } else if (t === sched.runCaller) s = 'waiting in stackless.run()';
   else if (t.inRing) s = t.frame === null && !t.isMain ? 'runnable, not started' : 'runnable';
   else s = 'paused';

@@ -28,11 +28,10 @@ export class Channel extends PyObject {
     return this.sendersWaiting ? this.waiting.length : -this.waiting.length;
   }
 
-  /** which of the waiting tasklets are senders */
-  readonly waitingSend = new Set<Tasklet>();
+  /** whether the waiting tasklets are senders (they all wait the same way) */
   get sendersWaiting(): boolean {
     const first = this.waiting.first();
-    return first !== undefined && this.waitingSend.has(first);
+    return first !== undefined && first.blockedSending;
   }
 }
 
@@ -93,7 +92,6 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   if (partnerWaits) {
     const partner = ch.waiting.shift() as Tasklet;
     if (sched.vm.events !== null) event(sched, ch, cur, sending, value, partner, decide(sched, ch, partner, sending));
-    ch.waitingSend.delete(partner);
     partner.blockedOn = null;
     homeOf(sched, partner).blockedCount--;
     let result: Value = null;
@@ -125,8 +123,8 @@ export function channelAction(sched: Scheduler, ch: Channel, sending: boolean, v
   }
   if (sched.vm.events !== null) event(sched, ch, cur, sending, value, null, `blocks (balance ${ch.balance + (sending ? 1 : -1)})`);
   ch.waiting.push(cur);
-  if (sending) ch.waitingSend.add(cur);
   cur.blockedOn = ch;
+  cur.blockedSending = sending;
   sched.blockedCount++;
   if (sending) {
     cur.tempval = value;

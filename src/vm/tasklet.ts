@@ -40,6 +40,8 @@ export class Tasklet extends PyObject {
   alive = false;
   /** the channel this tasklet is blocked on, or null */
   blockedOn: object | null = null;
+  /** while blockedOn: whether it waits to send (else to receive) */
+  blockedSending = false;
   /** neighbours in the runnables ring (or in a channel's wait queue) */
   next: Tasklet | null = null;
   prev: Tasklet | null = null;
@@ -520,11 +522,10 @@ export class Scheduler {
 
   /** Takes a tasklet off the channel it waits on (it is being resumed by other means). */
   unblock(t: Tasklet): void {
-    const ch = t.blockedOn as { waiting: WaitQueue; waitingSend: Set<Tasklet> } | null;
+    const ch = t.blockedOn as { waiting: WaitQueue } | null;
     if (ch === null) return;
     const i = ch.waiting.indexOf(t);
     if (i >= 0) ch.waiting.removeAt(i);
-    ch.waitingSend.delete(t);
     t.blockedOn = null;
     (t.home ?? this).blockedCount--;
   }
@@ -546,7 +547,7 @@ export class Scheduler {
       // nothing can run: main is blocked on a channel, and Stackless tells it so
       const main = this.main;
       const victim = this.canResume(main) ? main : this.loopOwners[this.vm.nesting];
-      const sending = victim.blockedOn !== null && (victim.blockedOn as { waitingSend: Set<Tasklet> }).waitingSend.has(victim);
+      const sending = victim.blockedOn !== null && victim.blockedSending;
       this.unblock(victim);
       this.insert(victim);
       victim.tempval = victim !== main ? this.nestedError()
