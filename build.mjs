@@ -37,11 +37,23 @@ const lazyCompiler = {
   },
 };
 
-/** In the CLI bundle, main.ts's `import('./repl.js')` loads dist/repl.cjs: the REPL costs `spy FILE` nothing. */
+/**
+ * In the CLI bundle, main.ts's `import('./repl.js')` requires dist/repl.cjs on first use: the REPL
+ * costs `spy FILE` nothing. A require, not an import(): bin/spy.cjs runs the bundle as a vm.Script
+ * (for V8's code cache), where a dynamic import has no loader.
+ */
 const lazyRepl = {
   name: 'lazy-repl',
   setup(b) {
-    b.onResolve({ filter: /^\.\/repl\.js$/ }, () => ({ path: './repl.cjs', external: true }));
+    b.onResolve({ filter: /^\.\/repl\.js$/ }, () => ({ path: 'lazy-repl', namespace: 'spy' }));
+    b.onLoad({ filter: /^lazy-repl$/, namespace: 'spy' }, () => ({
+      contents: `
+        export function startRepl(...args) {
+          const file = './repl.cjs'; // a variable, so esbuild leaves the require alone
+          return require(file).startRepl(...args);
+        }`,
+      loader: 'js',
+    }));
   },
 };
 

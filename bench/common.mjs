@@ -15,15 +15,18 @@ function splitCommand(text) {
   return text.trim().split(/\s+/).filter(Boolean);
 }
 
-/** spy as `node dist/spy.cjs run`, or $SPY_CMD. `trace` is the argv that adds --trace, when known. */
+/**
+ * spy as users start it, `node bin/spy.cjs run` (the bundle through V8's code cache), or
+ * $SPY_CMD. `trace` is the argv that adds --trace, when known.
+ */
 export function spyCommand() {
   if (process.env.SPY_CMD) return { argv: splitCommand(process.env.SPY_CMD), label: process.env.SPY_CMD, trace: null };
-  const bundle = join(ROOT, 'dist', 'spy.cjs');
-  if (!existsSync(bundle)) {
+  if (!existsSync(join(ROOT, 'dist', 'spy.cjs'))) {
     console.error('bench: dist/spy.cjs is missing; run `npm run build` (npm run bench does) or set SPY_CMD');
     process.exit(2);
   }
-  return { argv: [process.execPath, bundle, 'run'], label: 'node dist/spy.cjs run', trace: [process.execPath, bundle, 'run', '--trace'] };
+  const launcher = join(ROOT, 'bin', 'spy.cjs');
+  return { argv: [process.execPath, launcher, 'run'], label: 'node bin/spy.cjs run', trace: [process.execPath, launcher, 'run', '--trace'] };
 }
 
 // python3 is often a shim (pyenv's is a bash script costing ~0.3 s a start): time the

@@ -26,7 +26,7 @@ it is built, else spy alone.
   --json FILE    also write the raw figures (every round's time, exit codes) to FILE
   --timeout S    give up on one run after S seconds (default 600)
 
-Environment: SPY_CMD replaces the spy command, "node dist/spy.cjs run" (the program's path is
+Environment: SPY_CMD replaces the spy command, "node bin/spy.cjs run" (the program's path is
 appended), e.g. SPY_CMD=python3 to try the harness before spy runs the programs; PYTHON_CMD
 replaces "python3". Exits 1 when a program fails or its outputs differ.`;
 

@@ -110,6 +110,50 @@ describe('example programs through the bytecode cache', () => {
   }
 });
 
+describe('bin/spy.cjs, the installed command: the bundle through V8\'s code cache', () => {
+  function launcher(args: string[], cacheHome: string, input = '') {
+    const r = spawnSync(process.execPath, ['bin/spy.cjs', ...args], { input, encoding: 'utf8', env: { ...process.env, SPY_NO_CACHE: '', NO_COLOR: '1', XDG_CACHE_HOME: cacheHome } });
+    return { out: r.stdout, err: r.stderr, code: r.status ?? -1 };
+  }
+  const codeCaches = (home: string) => existsSync(join(home, 'spy', 'v8')) ? readdirSync(join(home, 'spy', 'v8')) : [];
+
+  it('writes the cache on the first run, reads it after, and survives a corrupt one', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spy-v8-'));
+    try {
+      const expected = readFileSync('programs/hello.out', 'utf8');
+      const first = launcher(['run', 'programs/hello.spy'], home);
+      expect(first).toEqual({ out: expected, err: '', code: 0 });
+      const files = codeCaches(home);
+      expect(files).toHaveLength(1);
+      const file = join(home, 'spy', 'v8', files[0]);
+      expect(readFileSync(file).length).toBeGreaterThan(10000);
+      expect(launcher(['run', 'programs/hello.spy'], home)).toEqual(first);
+      writeFileSync(file, 'not a code cache');
+      expect(launcher(['run', 'programs/hello.spy'], home)).toEqual(first);
+      // rejected, so written again
+      expect(readFileSync(file).length).toBeGreaterThan(10000);
+      // exit codes, stdin and sys.exit go through it unchanged
+      const dir = mkdtempSync(join(tmpdir(), 'spy-exit-'));
+      writeFileSync(join(dir, 'e.spy'), 'import sys\nprint(input())\nsys.exit(3)\n');
+      expect(launcher([join(dir, 'e.spy')], home, 'typed\n')).toEqual({ out: 'typed\n', err: '', code: 3 });
+      rmSync(dir, { recursive: true });
+    } finally {
+      rmSync(home, { recursive: true });
+    }
+  });
+
+  it('SPY_NO_CACHE=1 writes nothing', () => {
+    const home = mkdtempSync(join(tmpdir(), 'spy-v8-'));
+    try {
+      const r = spawnSync(process.execPath, ['bin/spy.cjs', 'run', 'programs/hello.spy'], { encoding: 'utf8', env: { ...process.env, SPY_NO_CACHE: '1', XDG_CACHE_HOME: home } });
+      expect(r.stdout).toBe(readFileSync('programs/hello.out', 'utf8'));
+      expect(codeCaches(home)).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true });
+    }
+  });
+});
+
 describe('tracebacks name the main script as CPython does', () => {
   it('uses its absolute path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spy-cli-'));
