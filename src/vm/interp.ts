@@ -1932,8 +1932,7 @@ export class Reraise {
   constructor(readonly exc: PyException) {}
 }
 
-/** CodeObject.runtime: the materialized constants, and a LOAD_GLOBAL cache entry per name */
-/** a code object's constants, with its LOAD_GLOBAL and attribute caches (one per name) */
+/** CodeObject.runtime: the materialized constants, and per name a LOAD_GLOBAL cache entry and an attribute site */
 type ConstPool = Value[] & { globalCache: GlobalEntry[]; attrSites: AttrSite[] };
 
 interface InitData { obj: Value; cont: Cont; contData: unknown }
