@@ -23,6 +23,8 @@ export const enum Resume {
 }
 
 export const taskletType = nativeClass('tasklet', '_stackless');
+const IGNORE_NESTING = 1;
+const BLOCK_TRAP = 2;
 
 export class Tasklet extends PyObject {
   /** tasklet or a spy subclass of it */
@@ -53,10 +55,14 @@ export class Tasklet extends PyObject {
   resume: Resume = Resume.None;
   /** while set the periodic check does nothing (no watchdog interrupt, no GIL handoff) */
   atomic = false;
+  /** ignoreNesting and blockTrap, rarely set: one field, as a parked tasklet's bytes count */
+  private modes = 0;
   /** let the watchdog interrupt even while nested native calls are on the stack */
-  ignoreNesting = false;
+  get ignoreNesting(): boolean { return (this.modes & IGNORE_NESTING) !== 0; }
+  set ignoreNesting(on: boolean) { this.modes = on ? this.modes | IGNORE_NESTING : this.modes & ~IGNORE_NESTING; }
   /** blocking this tasklet raises RuntimeError */
-  blockTrap = false;
+  get blockTrap(): boolean { return (this.modes & BLOCK_TRAP) !== 0; }
+  set blockTrap(on: boolean) { this.modes = on ? this.modes | BLOCK_TRAP : this.modes & ~BLOCK_TRAP; }
   /** host loops this tasklet's native calls have open (its nesting_level): natives wait on them */
   loopsOpen = 0;
   /**
