@@ -436,7 +436,7 @@ export function installBuiltins(vm: VM): void {
   def('super', (args) => {
     if (args.length === 0) {
       const f = vm.frame;
-      if (!f || !f.func || f.code.argcount + f.code.kwonlyCount === 0 && !(f.code.flags & 1)) throw raise(RuntimeError, 'super(): no arguments');
+      if (!f || f.code.argcount + f.code.kwonlyCount === 0 && !(f.code.flags & 1)) throw raise(RuntimeError, 'super(): no arguments');
       const idx = f.code.freevars.indexOf('__class__');
       if (idx < 0) throw raise(RuntimeError, 'super(): __class__ cell not found');
       const cell = (f.cells as PyCell[])[f.code.cellvars.length + idx];

@@ -2,7 +2,7 @@
 // call just links a new one (DESIGN.md decision 2). `cont` says what the caller does with the
 // value this frame returns or yields — CPython's init shim, Lua's finishOp, as an enum.
 import type { CodeObject } from '../bytecode/code.js';
-import type { PyCell, PyFunction, Slot, Value } from './values.js';
+import type { PyCell, Slot, Value } from './values.js';
 import type { PyGenerator } from './objects.js';
 
 export const enum Cont {
@@ -70,7 +70,6 @@ export class Frame {
     readonly globals: Map<string, Value>,
     locals: Map<string, Value> | null,
     cells: PyCell[] | null,
-    readonly func: PyFunction | null,
   ) {
     const n = code.varnames.length;
     // holey on purpose: filling costs more than the holes do on this hot path

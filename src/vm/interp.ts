@@ -247,7 +247,7 @@ export class VM implements KeyProtocol {
   /** Links a new frame for `fn` on top of the current one (or makes a generator). */
   callFunction(fn: PyFunction, args: Value[], kw: Map<string, Value> | null, cont: Cont, contData: unknown): Result {
     const code = fn.code;
-    const f = new Frame(code, fn.globals, null, fn.simple ? fn.closure : null, fn);
+    const f = new Frame(code, fn.globals, null, fn.simple ? fn.closure : null);
     if (fn.simple && kw === null && args.length === code.argcount) {
       const regs = f.regs;
       for (let i = 0; i < args.length; i++) regs[i] = args[i];
@@ -559,7 +559,7 @@ export class VM implements KeyProtocol {
       if (!kw.size) kw = null;
     }
     const ns = new Map<string, Value>();
-    const f = new Frame(body.code, body.globals, ns, null, body);
+    const f = new Frame(body.code, body.globals, ns, null);
     this.initCells(body, f);
     const data: ClassBuild = { name, bases, ns, meta, kw };
     return this.pushFrame(f, Cont.BuildClass, data);
@@ -634,7 +634,7 @@ export class VM implements KeyProtocol {
       return this.runPushed(this.frame as Frame);
     }
     if (this.nesting > MAX_NESTING) throw raise(RecursionError, 'maximum recursion depth exceeded while calling a Python object');
-    const entry = new Frame(HOST_CALL_CODE, new Map(), null, null, null);
+    const entry = new Frame(HOST_CALL_CODE, new Map(), null, null);
     entry.regs[0] = fn;
     entry.regs[1] = new PyTuple(args);
     entry.regs[2] = kw ? ops.dictFromMap(this, kw) : null;
@@ -657,7 +657,7 @@ export class VM implements KeyProtocol {
    */
   private awaitSwitchedNative(waiter: Tasklet): Value {
     const top = waiter.frame as Frame;
-    const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null, null);
+    const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null);
     entry.back = top;
     entry.cont = Cont.Host;
     entry.contData = this.nesting + 1;
@@ -668,7 +668,7 @@ export class VM implements KeyProtocol {
 
   private runPushed(f: Frame): Value {
     // wrap: the pushed frame's continuation writes into the entry frame below it
-    const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null, null);
+    const entry = new Frame(HOST_RESUME_CODE, new Map(), null, null);
     entry.back = f.back;
     entry.cont = Cont.Host;
     entry.contData = this.nesting + 1;
@@ -702,7 +702,7 @@ export class VM implements KeyProtocol {
   private moduleFrame(code: CodeObject, globals: Map<string, Value>): Frame {
     // a host's plain Map becomes a Namespace in place (it keeps its identity and entries)
     if (!(globals instanceof Namespace)) Object.setPrototypeOf(globals, Namespace.prototype);
-    return new Frame(code, globals, globals, null, null);
+    return new Frame(code, globals, globals, null);
   }
 
   // ---- the loop --------------------------------------------------------------------------
@@ -1359,7 +1359,7 @@ export class VM implements KeyProtocol {
                 const argc = fn.exactArgs;
                 const ndef = arg === argc ? 0 : fn.defaults.length;
                 if (arg <= argc && arg >= argc - ndef) {
-                  const callee = new Frame(fcode, fn.globals, null, fn.closure, fn);
+                  const callee = new Frame(fcode, fn.globals, null, fn.closure);
                   const cr = callee.regs;
                   for (let i = 0; i < arg; i++) cr[i] = regs[sp - arg + i];
                   for (let i = arg; i < argc; i++) cr[i] = fn.defaults[i - argc + ndef];
@@ -1382,7 +1382,7 @@ export class VM implements KeyProtocol {
                   const ndef = init.defaults.length;
                   if (arg + 1 <= argc && arg + 1 >= argc - ndef) {
                     const obj = new PyInstance(fn);
-                    const callee = new Frame(fcode, init.globals, null, init.closure, init);
+                    const callee = new Frame(fcode, init.globals, null, init.closure);
                     const cr = callee.regs;
                     cr[0] = obj;
                     for (let i = 0; i < arg; i++) cr[i + 1] = regs[sp - arg + i];
@@ -1435,7 +1435,7 @@ export class VM implements KeyProtocol {
                 break;
               } else {
                 if (fn instanceof PyFunction && arg + 1 === fn.exactArgs) {
-                  const callee = new Frame(fn.code, fn.globals, null, fn.closure, fn);
+                  const callee = new Frame(fn.code, fn.globals, null, fn.closure);
                   const cr = callee.regs;
                   for (let i = 0; i <= arg; i++) cr[i] = regs[sp - arg - 1 + i];
                   sp -= arg + 2;

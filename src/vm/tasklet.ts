@@ -321,7 +321,7 @@ export class Scheduler {
   }
 
   private bootFrame(t: Tasklet): Frame {
-    const f = new Frame(TASKLET_BOOT_CODE, BOOT_GLOBALS, null, null, null);
+    const f = new Frame(TASKLET_BOOT_CODE, BOOT_GLOBALS, null, null);
     f.regs[0] = t.func;
     f.regs[1] = new PyTuple(t.args ?? []);
     f.regs[2] = t.kw ? this.vm.kwDict(t.kw) : null;
