@@ -940,6 +940,11 @@ export class VM implements KeyProtocol {
                 regs[sp++] = obj;
                 break;
               }
+              if (obj instanceof PyModule) {
+                // `stackless.schedule()`: the module's own name first, as getAttr looks
+                const v = obj.dict.get(name);
+                if (v !== undefined) { regs[sp - 1] = v; regs[sp++] = undefined; break; }
+              }
               const m = lookup(cls, name);
               // an instance dict can shadow the method only where the type gives instances one
               // (str, int and the other primitives never do)

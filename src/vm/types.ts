@@ -2,7 +2,7 @@
 // C3 linearisation for new classes, and the type names CPython puts in error messages.
 import {
   PyClass, PyObject, Value, intType, strType, boolType, noneType, objectType, typeType, PyProperty, PyNative,
-  PyStaticMethod, PyFunction,
+  PyStaticMethod, PyFunction, ABSENT,
 } from './values.js';
 import { CO_GENERATOR } from '../bytecode/code.js';
 import { raise, TypeError } from './errors.js';
@@ -37,7 +37,7 @@ export function classChanged(): void {
 export function lookup(cls: PyClass, name: string): Value | undefined {
   if (cls.cacheVersion === globalVersion) {
     const v = cls.cache.get(name);
-    if (v !== undefined) return v;
+    if (v !== undefined) return v === ABSENT ? undefined : v;
   }
   return lookupSlow(cls, name);
 }
@@ -48,16 +48,16 @@ function lookupSlow(cls: PyClass, name: string): Value | undefined {
     cls.cache.clear();
     cls.cacheVersion = globalVersion;
   }
-  let v = cls.cache.get(name);
-  if (v !== undefined || cls.cache.has(name)) return v;
   const mro = cls.mro;
   for (let i = 0; i < mro.length; i++) {
-    const d = mro[i].dict;
-    v = d.get(name);
-    if (v !== undefined) break;
+    const v = mro[i].dict.get(name);
+    if (v !== undefined) {
+      cls.cache.set(name, v);
+      return v;
+    }
   }
-  cls.cache.set(name, v);
-  return v;
+  cls.cache.set(name, ABSENT);
+  return undefined;
 }
 
 /**

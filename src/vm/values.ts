@@ -66,7 +66,8 @@ export class PyClass extends PyObject {
   nativeKind: string;
   /** bumped on any dict change of this class or a base: invalidates lookup caches */
   version = 0;
-  readonly cache = new Map<string, Value | undefined>();
+  /** lookup()'s answers by name: ABSENT for a name no class on the MRO has */
+  readonly cache = new Map<string, Value | typeof ABSENT>();
   cacheVersion = -1;
   /** names along the MRO bound to data descriptors (property, __set__); null when none */
   dataDescriptors: Set<string> | null = null;
@@ -238,6 +239,8 @@ export class PySuper extends PyObject {
 
 /** Iterators implemented in TypeScript: `next` returns DONE when exhausted. */
 export const DONE: unique symbol = Symbol('done');
+/** a negative answer in a class's lookup cache */
+export const ABSENT = Symbol('absent');
 export class PyNativeIter extends PyObject {
   cls: PyClass;
   constructor(private readonly step: () => Value | typeof DONE, cls?: PyClass) {
