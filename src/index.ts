@@ -47,10 +47,13 @@ export function syntaxError(fault: unknown, source: string, filename: string): P
   return exc;
 }
 
-let stdlibSources: Map<string, string> | null = null;
+let stdlibSources: Map<string, () => string> | null = null;
 
-/** The spy-source stdlib modules (src/stdlib/spy/*.spy), found next to this file or the bundle. */
-function stdlib(): Map<string, string> {
+/**
+ * The spy-source stdlib modules (src/stdlib/spy/*.spy), found next to this file or the bundle:
+ * a reader per module, so that start-up lists the files but reads only what a program imports.
+ */
+function stdlib(): Map<string, () => string> {
   if (stdlibSources) return stdlibSources;
   stdlibSources = new Map();
   // the CLI runs as a CommonJS bundle (dist/spy.cjs), the tests as ES modules
@@ -64,7 +67,8 @@ function stdlib(): Map<string, string> {
       for (const f of readdirSync(folder)) {
         if (!f.endsWith('.spy')) continue;
         const name = f === '__init__.spy' ? prefix.slice(0, -1) : prefix + f.slice(0, -4);
-        stdlibSources.set(name, readFileSync(join(folder, f), 'utf8'));
+        let source: string | null = null;
+        stdlibSources.set(name, () => (source ??= readFileSync(join(folder, f), 'utf8')));
       }
     }
     break;

@@ -67,7 +67,7 @@ export class VM implements KeyProtocol {
   /** native module factories, by name */
   readonly nativeModules = new Map<string, (vm: VM) => PyModule>();
   /** spy-source stdlib modules, by name: their source text */
-  readonly sourceModules = new Map<string, string>();
+  readonly sourceModules = new Map<string, () => string>();
   recursionLimit = 1000;
   /** depth of TypeScript-level nested loops (sorted keys, __hash__ from a dict...) */
   nesting = 0;
@@ -175,7 +175,7 @@ export class VM implements KeyProtocol {
       if (source !== null) return this.execModule(name, source, file, file);
     }
     const src = this.sourceModules.get(name);
-    if (src !== undefined) return this.execModule(name, src, `<spy stdlib>/${name}.spy`, null);
+    if (src !== undefined) return this.execModule(name, src(), `<spy stdlib>/${name}.spy`, null);
     const e = newException(ModuleNotFoundError, `No module named '${name}'`);
     e.dict.set('name', name);
     throw e;

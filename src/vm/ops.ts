@@ -621,7 +621,7 @@ export function plainSetattr(cls: PyClass, name: string): boolean {
 export function instanceDict(obj: Value): Map<string, Value> | null {
   if (obj instanceof PyInstance || obj instanceof PyException || obj instanceof PyFunction || obj instanceof PyModule) return obj.dict;
   if (obj instanceof PyList || obj instanceof PyTuple || obj instanceof PyDict || obj instanceof PySet) {
-    if (obj.cls.isUserClass) { obj.dict ??= new Map(); return obj.dict; }
+    if (obj.cls.isUserClass) { obj.dict ??= new AttrMap(); return obj.dict; }
   }
   // other heap objects that keep attributes (instances of tasklet/channel subclasses)
   const d = (obj as { dict?: unknown } | null)?.dict;
@@ -705,12 +705,13 @@ function specialAttr(vm: VM, obj: Value, cls: PyClass, name: string): Value | un
 }
 
 /**
- * `obj.__dict__` and `vars(obj)`: an instance's own attribute table, live both ways. Other
- * objects that keep attributes (functions, modules, exceptions) give a snapshot.
+ * `obj.__dict__` and `vars(obj)`: an instance's own attribute table, live both ways (instances
+ * of user classes, builtin subclasses included). Other objects that keep attributes
+ * (functions, modules, exceptions) give a snapshot.
  */
 export function dictObject(vm: VM, obj: Value): PyDict | null {
-  if (obj instanceof PyInstance) return obj.dict.view ??= new PyDict(obj.dict.toTable());
   const d = instanceDict(obj);
+  if (d instanceof AttrMap) return d.view ??= new PyDict(d.toTable());
   return d === null ? null : dictFromMap(vm, d);
 }
 

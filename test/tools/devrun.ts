@@ -27,7 +27,7 @@ host.compile = (source: string, filename: string) => {
   return new CodeGen(new ScopeTable(mod), filename, source).compileModule(mod);
 };
 const vm = createVM({ host, argv: [file, ...process.argv.slice(3)], path: [dirname(file)] });
-for (const f of readdirSync('src/stdlib/spy')) vm.sourceModules.set(f.replace(/\.spy$/, ''), readFileSync(`src/stdlib/spy/${f}`, 'utf8'));
+for (const f of readdirSync('src/stdlib/spy')) vm.sourceModules.set(f.replace(/\.spy$/, ''), () => readFileSync(`src/stdlib/spy/${f}`, 'utf8'));
 const code = runProgram(vm, readFileSync(file, 'utf8'), file);
 host.flush();
 process.exitCode = code;
